@@ -1,0 +1,76 @@
+"""create_app(settings): contracts -> per-operation endpoints -> the ASGI stack."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+
+from starlette.middleware.cors import CORSMiddleware
+
+from mockserver.http.dispatch import Dispatcher, Endpoint, SystemRoute
+from mockserver.http.reply import Reply, json_reply
+from mockserver.http.security import Authenticator, Credentials
+from mockserver.http.validation import RequestValidator
+from mockserver.responders.registry import ResponderTable
+from mockserver.settings import Settings
+from mockserver.spec.contract import Contract, load_contract
+from mockserver.spec.router import Router
+from mockserver.types import ASGIApp
+
+__all__ = ["create_app", "build_dispatcher"]
+
+LOCAL_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
+CORS_HEADERS = ["x-api-key", "authorization", "content-type", "prefer"]
+EXPOSED_HEADERS = ["preference-applied", "x-mock-scenario", "x-mock-seed"]
+
+
+def build_dispatcher(settings: Settings, responders: ResponderTable | None = None) -> Dispatcher:
+    contracts = [load_contract(path) for path in settings.specs]
+    responders = responders or ResponderTable()
+    operations = [op for contract in contracts for op in contract.operations]
+    endpoints = {}
+    for contract in contracts:
+        for op in contract.operations:
+            endpoints[id(op)] = Endpoint(op, contract.resolver, RequestValidator(op, contract.resolver),
+                                         responders.for_operation(op))
+    return Dispatcher(
+        Router(operations),
+        endpoints,
+        Authenticator(Credentials(settings.api_keys, settings.basic_auth)),
+        _system_routes(contracts),
+        seed=settings.seed,
+        scenario=settings.scenario,
+        max_body_bytes=settings.limits.max_body_bytes,
+        cache_entries=settings.limits.cache_entries,
+        clock=_clock(settings),
+        access_log=settings.access_log,
+    )
+
+
+def create_app(settings: Settings | None = None) -> ASGIApp:
+    settings = settings or Settings()
+    dispatcher = build_dispatcher(settings)
+    return CORSMiddleware(
+        dispatcher,
+        allow_origins=list(settings.cors_origins),
+        allow_origin_regex=LOCAL_ORIGINS,
+        allow_methods=["*"],
+        allow_headers=CORS_HEADERS,
+        expose_headers=EXPOSED_HEADERS,
+    )
+
+
+def _clock(settings: Settings) -> Callable[[], dt.datetime]:
+    frozen = settings.now
+    if frozen is not None:
+        return lambda: frozen
+    return lambda: dt.datetime.now(dt.timezone.utc)
+
+
+def _system_routes(contracts: list[Contract]) -> dict[str, SystemRoute]:
+    health = json_reply(200, {"status": "ok"})
+    routes: dict[str, SystemRoute] = {"/healthz": lambda: health}
+    for contract in contracts:
+        reply = Reply(200, contract.raw, "application/json")
+        routes[f"/openapi/{contract.name}.json"] = lambda reply=reply: reply
+    return routes

@@ -1,0 +1,131 @@
+"""Command line: ``mockserver serve`` (and later ``mockserver check``).
+
+Every ``serve`` flag can also be set through ``MOCKSERVER_<FLAG>`` (upper case,
+dashes as underscores); repeatable flags take a comma-separated list there.
+A flag on the command line wins over the environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from mockserver import __version__
+from mockserver.http.scalars import parse_datetime
+from mockserver.settings import Settings
+from mockserver.spec.contract import ContractError
+
+__all__ = ["main", "parse_serve_args"]
+
+ENV_PREFIX = "MOCKSERVER_"
+
+
+def _env(name: str) -> str | None:
+    return os.environ.get(ENV_PREFIX + name.upper().replace("-", "_"))
+
+
+def _env_list(name: str) -> list[str]:
+    raw = _env(name)
+    return [part.strip() for part in raw.split(",") if part.strip()] if raw else []
+
+
+def _basic_pair(text: str) -> tuple[str, str]:
+    user, sep, password = text.partition(":")
+    if not sep or not user:
+        raise argparse.ArgumentTypeError(f"expected USER:PASSWORD, got {text!r}")
+    return user, password
+
+
+def _instant(text: str) -> dt.datetime:
+    value, problem = parse_datetime(text)
+    if problem is not None or value is None:
+        raise argparse.ArgumentTypeError(f"expected an RFC 3339 date-time such as 2026-01-15T12:00:00Z, got {text!r}")
+    return value.astimezone(dt.timezone.utc)
+
+
+def _port(text: str) -> int:
+    port = int(text)
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"port must be 1-65535, got {port}")
+    return port
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mockserver", description="Contract-testing sandbox for Feather and Weave APIs.")
+    parser.add_argument("--version", action="version", version=f"mockserver {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the sandbox server")
+    serve.add_argument("--host", default=_env("host") or "127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=_port(_env("port") or "8000"), help="port (default 8000)")
+    serve.add_argument("--seed", type=int, default=int(_env("seed") or 0), help="world seed (default 0)")
+    serve.add_argument("--spec", action="append", type=Path, default=None,
+                       help="OpenAPI JSON contract to serve instead of the bundled ones (repeatable)")
+    serve.add_argument("--api-key", action="append", default=None,
+                       help="accept only this x-api-key (repeatable; default: any non-empty key)")
+    serve.add_argument("--basic-auth", action="append", type=_basic_pair, default=None,
+                       help="accept only this USER:PASSWORD for HTTP Basic (repeatable; default: any)")
+    serve.add_argument("--cors-origin", action="append", default=None,
+                       help="extra CORS origin besides localhost/127.0.0.1 (repeatable)")
+    serve.add_argument("--scenario", default=_env("scenario") or "baseline", help="default scenario (default baseline)")
+    serve.add_argument("--now", type=_instant, default=_instant(_env("now")) if _env("now") else None,
+                       help="freeze the sandbox clock, e.g. 2026-01-15T12:00:00Z (default: wall clock)")
+    serve.add_argument("--no-access-log", action="store_true", default=bool(_env("no_access_log")),
+                       help="do not log one line per request")
+    return parser
+
+
+def parse_serve_args(argv: Sequence[str]) -> Settings:
+    args = _build_parser().parse_args(["serve", *argv])
+    return _settings(args)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    defaults = Settings()
+    specs = tuple(args.spec) if args.spec else tuple(Path(p) for p in _env_list("spec")) or defaults.specs
+    keys = args.api_key if args.api_key is not None else _env_list("api_key")
+    basic = args.basic_auth if args.basic_auth is not None else [_basic_pair(p) for p in _env_list("basic_auth")]
+    origins = args.cors_origin if args.cors_origin is not None else _env_list("cors_origin")
+    return Settings(
+        host=args.host,
+        port=args.port,
+        seed=args.seed,
+        specs=specs,
+        api_keys=frozenset(keys),
+        basic_auth=frozenset(basic),
+        cors_origins=tuple(origins),
+        scenario=args.scenario,
+        now=args.now,
+        access_log=not args.no_access_log,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(_settings(args))
+    return 2
+
+
+def _serve(settings: Settings) -> int:
+    import uvicorn
+
+    from mockserver.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    try:
+        app = create_app(settings)
+    except (ContractError, ValueError) as exc:
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return 2
+    mode = "any non-empty credential" if not (settings.api_keys or settings.basic_auth) else "configured credentials only"
+    logging.getLogger("mockserver").info(
+        "serving %s on http://%s:%d (seed %d, scenario %s, auth: %s)",
+        ", ".join(p.name for p in settings.specs), settings.host, settings.port, settings.seed, settings.scenario, mode,
+    )
+    uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, log_level="warning")
+    return 0

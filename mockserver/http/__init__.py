@@ -1,0 +1,1 @@
+"""The request path: security, validation, error bodies, dispatch."""

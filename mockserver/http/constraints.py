@@ -1,0 +1,77 @@
+"""Schema keyword checks on an already-typed value, worded as pydantic words them.
+
+Shared by parameter validation and body validation so that ``limit=0`` in a query
+and ``"limit": 0`` in a body fail with the same item.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from mockserver.http.scalars import Problem
+
+__all__ = ["check_constraints", "expected_phrase"]
+
+
+@lru_cache(maxsize=512)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def expected_phrase(options: list[Any]) -> str:
+    """pydantic's "'a', 'b' or 'c'" listing of allowed values."""
+    quoted = [repr(o) if isinstance(o, str) else str(o) for o in options]
+    if len(quoted) == 1:
+        return quoted[0]
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def check_constraints(value: Any, schema: dict[str, Any]) -> Problem | None:
+    if "enum" in schema and value not in schema["enum"]:
+        phrase = expected_phrase(schema["enum"])
+        return ("enum", f"Input should be {phrase}", {"expected": phrase})
+    if "const" in schema and value != schema["const"]:
+        phrase = expected_phrase([schema["const"]])
+        return ("literal_error", f"Input should be {phrase}", {"expected": phrase})
+    if isinstance(value, str):
+        if "minLength" in schema and len(value) < schema["minLength"]:
+            n = schema["minLength"]
+            return ("string_too_short", f"String should have at least {_plural(n, 'character')}", {"min_length": n})
+        if "maxLength" in schema and len(value) > schema["maxLength"]:
+            n = schema["maxLength"]
+            return ("string_too_long", f"String should have at most {_plural(n, 'character')}", {"max_length": n})
+        if "pattern" in schema and not _compiled(schema["pattern"]).search(value):
+            p = schema["pattern"]
+            return ("string_pattern_mismatch", f"String should match pattern '{p}'", {"pattern": p})
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if "minimum" in schema and value < schema["minimum"]:
+            b = schema["minimum"]
+            return ("greater_than_equal", f"Input should be greater than or equal to {b}", {"ge": b})
+        if "maximum" in schema and value > schema["maximum"]:
+            b = schema["maximum"]
+            return ("less_than_equal", f"Input should be less than or equal to {b}", {"le": b})
+        if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
+            b = schema["exclusiveMinimum"]
+            return ("greater_than", f"Input should be greater than {b}", {"gt": b})
+        if "exclusiveMaximum" in schema and value >= schema["exclusiveMaximum"]:
+            b = schema["exclusiveMaximum"]
+            return ("less_than", f"Input should be less than {b}", {"lt": b})
+        if "multipleOf" in schema and value % schema["multipleOf"] != 0:
+            b = schema["multipleOf"]
+            return ("multiple_of", f"Input should be a multiple of {b}", {"multiple_of": b})
+    elif isinstance(value, list):
+        if "minItems" in schema and len(value) < schema["minItems"]:
+            n = schema["minItems"]
+            return ("too_short", f"List should have at least {_plural(n, 'item')} after validation, not {len(value)}",
+                    {"field_type": "List", "min_length": n, "actual_length": len(value)})
+        if "maxItems" in schema and len(value) > schema["maxItems"]:
+            n = schema["maxItems"]
+            return ("too_long", f"List should have at most {_plural(n, 'item')} after validation, not {len(value)}",
+                    {"field_type": "List", "max_length": n, "actual_length": len(value)})
+    return None

@@ -1,0 +1,227 @@
+"""The request path, top to bottom: route -> authenticate -> validate -> respond -> render.
+
+One raw ASGI callable serves every contract operation. Everything it needs per
+operation (validator, responder) was built at startup into an :class:`Endpoint`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Callable
+from urllib.parse import parse_qsl
+
+import orjson
+
+from mockserver.http import errors
+from mockserver.http.body import BodyParseError
+from mockserver.http.reply import Reply, json_reply
+from mockserver.http.security import Authenticator
+from mockserver.http.validation import RequestValidator, ValidRequest
+from mockserver.responders.base import Generated, Impossible, MockRequest
+from mockserver.spec.model import Operation
+from mockserver.spec.refs import Resolver
+from mockserver.spec.router import Router
+from mockserver.types import Receive, Scope, Send
+
+__all__ = ["Endpoint", "Dispatcher", "SystemRoute"]
+
+log = logging.getLogger("mockserver.access")
+
+SystemRoute = Callable[[], Reply]
+ResponderFn = Callable[[MockRequest], Generated]
+
+
+@dataclass(slots=True)
+class Endpoint:
+    operation: Operation
+    resolver: Resolver
+    validator: RequestValidator
+    responder: ResponderFn
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class ResponseCache:
+    """Rendered replies by request fingerprint: responses are deterministic, so this is exact."""
+
+    def __init__(self, capacity: int) -> None:
+        self._entries: OrderedDict[bytes, Reply] = OrderedDict()
+        self._capacity = capacity
+
+    def get(self, key: bytes) -> Reply | None:
+        reply = self._entries.get(key)
+        if reply is not None:
+            self._entries.move_to_end(key)
+        return reply
+
+    def put(self, key: bytes, reply: Reply) -> None:
+        if self._capacity <= 0:
+            return
+        self._entries[key] = reply
+        if len(self._entries) > self._capacity:
+            self._entries.popitem(last=False)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        router: Router,
+        endpoints: dict[int, Endpoint],
+        authenticator: Authenticator,
+        system_routes: dict[str, SystemRoute],
+        *,
+        seed: int,
+        scenario: str,
+        max_body_bytes: int,
+        cache_entries: int,
+        clock: Callable[[], Any],
+        access_log: bool,
+    ) -> None:
+        self.router = router
+        self.endpoints = endpoints  # by id(operation)
+        self.authenticator = authenticator
+        self.system_routes = system_routes
+        self.seed = seed
+        self.scenario = scenario
+        self.max_body_bytes = max_body_bytes
+        self.cache = ResponseCache(cache_entries)
+        self.clock = clock
+        self.access_log = access_log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        started = time.perf_counter()
+        method = scope["method"]
+        try:
+            reply = await self.handle(scope, receive)
+        except Exception:  # last line of defence: a bug must not become a traceback page
+            log.exception("unexpected error on %s %s", method, scope["path"])
+            reply = json_reply(500, {"detail": "Internal Server Error"}, reason="sandbox bug, see log")
+        await reply.send(send, head_only=method == "HEAD")
+        if self.access_log:
+            elapsed = (time.perf_counter() - started) * 1000
+            suffix = f" ({reply.reason})" if reply.reason and reply.status >= 400 else ""
+            log.info("%s %s %d %.1fms%s", method, scope["path"], reply.status, elapsed, suffix)
+
+    async def handle(self, scope: Scope, receive: Receive) -> Reply:
+        path: str = scope["path"]
+        method: str = scope["method"]
+        system = self.system_routes.get(path)
+        if system is not None and method in ("GET", "HEAD"):
+            return system()
+        match = self.router.match(path)
+        if match is None:
+            return errors.not_found()
+        operation = match.item.operations.get(method)
+        if operation is None:
+            return errors.method_not_allowed(match.item.allow)
+        endpoint = self.endpoints[id(operation)]
+        headers = _headers(scope)
+        scheme, refusal = self.authenticator.check(operation.security, headers)
+        if refusal is not None:
+            return errors.unauthorized(operation.error_style, scheme, refusal)
+        try:
+            raw_body = await _read_body(receive, self.max_body_bytes)
+        except _TooLarge:
+            return errors.payload_too_large(operation.error_style, self.max_body_bytes)
+        query = _query(scope)
+        try:
+            outcome = endpoint.validator.validate(match.path_params, query, headers, raw_body, headers.get("content-type"))
+        except BodyParseError as exc:
+            return errors.bad_request(operation.error_style, str(exc))
+        if isinstance(outcome, list):
+            return errors.validation_failed(outcome)
+        fingerprint = _fingerprint(operation, outcome, match.path_params)
+        cache_key = b"%d|%s|" % (self.seed, self.scenario.encode()) + fingerprint
+        cached = self.cache.get(cache_key)
+        if cached is not None:
+            return cached
+        request = MockRequest(
+            operation=operation,
+            resolver=endpoint.resolver,
+            params=outcome.params,
+            body=outcome.body,
+            path_params=match.path_params,
+            seed=self.seed,
+            scenario=self.scenario,
+            fingerprint=fingerprint,
+            now=self.clock(),
+        )
+        try:
+            generated = endpoint.responder(request)
+        except Impossible as exc:
+            reply = errors.bad_request(operation.error_style, str(exc))
+        else:
+            reply = _render(generated, operation)
+        if request.now is None or not _uses_clock(operation, outcome):
+            self.cache.put(cache_key, reply)
+        return reply
+
+
+def _uses_clock(operation: Operation, outcome: ValidRequest) -> bool:
+    """Requests that default to "now" must not be served from cache across time."""
+    return isinstance(outcome.body, dict) and operation.contract == "weave" and outcome.body.get("end") is None
+
+
+def _render(generated: Generated, operation: Operation) -> Reply:
+    if generated.content is None and operation.responses.get(generated.status, None) is not None \
+            and operation.responses[generated.status].media_type is None:
+        return Reply(generated.status, b"", None)
+    return Reply(generated.status, orjson.dumps(generated.content), "application/json")
+
+
+def _fingerprint(operation: Operation, outcome: ValidRequest, path_params: dict[str, str]) -> bytes:
+    return orjson.dumps(
+        [operation.contract, operation.operation_id, path_params, outcome.raw_params, outcome.body],
+        option=orjson.OPT_SORT_KEYS,
+    )
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+
+
+def _query(scope: Scope) -> dict[str, list[str]]:
+    raw = scope.get("query_string", b"")
+    if not raw:
+        return {}
+    result: dict[str, list[str]] = {}
+    for key, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="replace"):
+        result.setdefault(key, []).append(value)
+    return result
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -1,0 +1,1 @@
+"""Responders: pure functions of (world, validated request) that produce a response body."""

@@ -1,0 +1,185 @@
+"""A JSON value that validates against a schema, shaped like real data.
+
+Used for every operation without a dedicated generator. Recursion is bounded:
+past ``MAX_DEPTH`` optional properties are left out, nullable values are null and
+arrays are empty where the schema allows, so recursive schemas terminate.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from mockserver.responders.regex_sample import sample_regex
+from mockserver.responders.values import ValueSource
+from mockserver.spec.refs import Resolver
+
+__all__ = ["SchemaFaker", "MAX_DEPTH"]
+
+MAX_DEPTH = 6
+_OPTIONAL_KEPT = 0.85
+_NULL_CHANCE = 0.15
+
+
+class SchemaFaker:
+    def __init__(self, resolver: Resolver, values: ValueSource, echo: dict[str, Any]) -> None:
+        self.resolver = resolver
+        self.values = values
+        self.rng = values.rng
+        self.echo = echo  # path parameters, returned in the fields that carry them
+
+    def generate(self, schema: Any, name: str = "", depth: int = 0) -> Any:
+        schema = self.resolver.deref(schema)
+        if not isinstance(schema, dict) or not schema:
+            return self.values.faker.word() if schema != {} else self.values.faker.word()
+        if "const" in schema:
+            return schema["const"]
+        if "enum" in schema:
+            return self.values.choice(schema["enum"])
+        if "allOf" in schema:
+            return self.generate(self._merge_all_of(schema), name, depth)
+        for key in ("oneOf", "anyOf"):
+            if key in schema:
+                return self._union(schema, schema[key], name, depth)
+        kind = schema.get("type")
+        if isinstance(kind, list):
+            non_null = [k for k in kind if k != "null"]
+            if not non_null or ("null" in kind and (depth >= MAX_DEPTH or self.rng.random() < _NULL_CHANCE)):
+                return None
+            kind = non_null[0]
+        if kind is None:
+            kind = "object" if "properties" in schema else "array" if "items" in schema else "string"
+        if kind == "object":
+            return self._object(schema, depth)
+        if kind == "array":
+            return self._array(schema, name, depth)
+        if kind == "string":
+            return self._string(schema, name)
+        if kind == "integer":
+            return self._integer(schema, name)
+        if kind == "number":
+            return self._number(schema, name)
+        if kind == "boolean":
+            return self.rng.random() < 0.6
+        return None
+
+    # -- composition ---------------------------------------------------------------
+    def _merge_all_of(self, schema: dict[str, Any]) -> dict[str, Any]:
+        merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+        for part in schema["allOf"]:
+            part = self.resolver.deref(part)
+            if "allOf" in part:
+                part = self._merge_all_of(part)
+            for key, value in part.items():
+                if key == "properties":
+                    merged.setdefault("properties", {}).update(value)
+                elif key == "required":
+                    merged["required"] = sorted(set(merged.get("required", [])) | set(value))
+                else:
+                    merged.setdefault(key, value)
+        return merged
+
+    def _union(self, schema: dict[str, Any], branches: list[Any], name: str, depth: int) -> Any:
+        resolved = [self.resolver.deref(b) for b in branches]
+        concrete = [i for i, b in enumerate(resolved) if b.get("type") != "null"]
+        has_null = len(concrete) < len(resolved)
+        if not concrete or (has_null and (depth >= MAX_DEPTH or self.rng.random() < _NULL_CHANCE)):
+            return None
+        index = concrete[0] if len(concrete) == 1 else concrete[self.rng.randrange(len(concrete))]
+        value = self.generate(branches[index], name, depth)
+        discriminator = schema.get("discriminator")
+        if discriminator and isinstance(value, dict):
+            ref = branches[index].get("$ref", "") if isinstance(branches[index], dict) else ""
+            tag = next((k for k, v in discriminator.get("mapping", {}).items() if v == ref), None)
+            if tag is not None:
+                value[discriminator["propertyName"]] = tag
+        return value
+
+    # -- containers ----------------------------------------------------------------
+    def _object(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
+        properties: dict[str, Any] = schema.get("properties", {})
+        required = set(schema.get("required", ()))
+        result: dict[str, Any] = {}
+        for prop, sub in properties.items():
+            if prop not in required and (depth >= MAX_DEPTH or self.rng.random() > _OPTIONAL_KEPT):
+                continue
+            echoed = self._echo(prop, sub, depth)
+            result[prop] = echoed if echoed is not None else self.generate(sub, prop, depth + 1)
+        extra = schema.get("additionalProperties")
+        if not properties and isinstance(extra, dict) and depth < MAX_DEPTH:
+            names = schema.get("propertyNames", {})
+            for _ in range(self.rng.randint(1, 2)):
+                key = self.generate(names, "key", depth + 1) if names else self.values.faker.word()
+                result[str(key)] = self.generate(extra, str(key), depth + 1)
+        return result
+
+    def _echo(self, prop: str, sub: Any, depth: int) -> Any:
+        """Path identifiers come back in the matching fields (``agent_id``, or ``id``)."""
+        if prop in self.echo:
+            value = self.echo[prop]
+        elif prop == "id" and depth == 0 and "__resource_id__" in self.echo:
+            value = self.echo["__resource_id__"]
+        else:
+            return None
+        target = self.resolver.deref(sub)
+        branches = [self.resolver.deref(b) for b in target.get("anyOf", [target])]
+        if any(b.get("type") == "string" for b in branches) and isinstance(value, str):
+            return value
+        return None
+
+    def _array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
+        low = schema.get("minItems", 0)
+        high = schema.get("maxItems", max(low, 3))
+        if depth >= MAX_DEPTH:
+            high = low
+        count = self.rng.randint(max(low, min(1, high)), max(low, min(high, 3)))
+        singular = name[:-1] if name.endswith("s") else name
+        items = schema.get("items", {})
+        result: list[Any] = []
+        attempts = 0
+        while len(result) < count and attempts < count * 4:
+            attempts += 1
+            value = self.generate(items, singular, depth + 1)
+            if schema.get("uniqueItems") and value in result:
+                continue
+            result.append(value)
+        return result
+
+    # -- scalars -------------------------------------------------------------------
+    def _string(self, schema: dict[str, Any], name: str) -> str:
+        if "pattern" in schema:
+            sampled = sample_regex(schema["pattern"], self.rng)
+            if sampled is not None:
+                return sampled
+        value = self.values.by_format(schema.get("format", "")) or self.values.string_for(name)
+        low, high = schema.get("minLength", 0), schema.get("maxLength")
+        if high is not None and len(value) > high:
+            value = value[:high]
+        while len(value) < low:
+            value += self.values.faker.word()
+        if high is not None:
+            value = value[:high]
+        return value
+
+    def _integer(self, schema: dict[str, Any], name: str) -> int:
+        low = schema.get("minimum", -(2**31))
+        high = schema.get("maximum", 2**31)
+        if "exclusiveMinimum" in schema:
+            low = max(low, math.floor(schema["exclusiveMinimum"]) + 1)
+        if "exclusiveMaximum" in schema:
+            high = min(high, math.ceil(schema["exclusiveMaximum"]) - 1)
+        value = self.values.integer_for(name, int(low), int(high))
+        step = schema.get("multipleOf")
+        if isinstance(step, int) and step > 0:
+            value = max(low, (value // step) * step)
+        return value
+
+    def _number(self, schema: dict[str, Any], name: str) -> float:
+        low = float(schema.get("minimum", schema.get("exclusiveMinimum", -1e9)))
+        high = float(schema.get("maximum", schema.get("exclusiveMaximum", 1e9)))
+        value = self.values.number_for(name, low, high)
+        if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
+            value = float(schema["exclusiveMinimum"]) + 0.01
+        if "exclusiveMaximum" in schema and value >= schema["exclusiveMaximum"]:
+            value = float(schema["exclusiveMaximum"]) - 0.01
+        return value

@@ -1,0 +1,129 @@
+"""Realistic leaf values chosen by format and field name.
+
+A generic mock that answers ``"email": "string"`` teaches a frontend nothing; one
+that answers ``"email": "maria.lopez@example.org"`` lets a developer see the page
+as users will. All draws come from the caller's seeded generators, and dates come
+from a fixed range (never the clock), so the same request yields the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from typing import Any, Callable
+
+from faker import Faker
+
+__all__ = ["ValueSource", "EPOCH_START", "EPOCH_END"]
+
+EPOCH_START = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+EPOCH_END = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
+_SPAN_SECONDS = int((EPOCH_END - EPOCH_START).total_seconds())
+
+_TIMEZONES = ("UTC", "America/New_York", "Europe/London", "Europe/Berlin", "Asia/Tokyo", "America/Los_Angeles")
+_CHANNELS = ("api", "sms", "voice", "email")
+_MODELS = ("gpt-4o", "gpt-4o-mini", "claude-sonnet-4", "gemini-2.0-flash")
+
+
+class ValueSource:
+    """Leaf values for one response: one ``random.Random`` and one seeded Faker."""
+
+    def __init__(self, faker: Faker, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.faker = faker
+        faker.seed_instance(seed)
+
+    # -- formats -----------------------------------------------------------------
+    def uuid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def datetime(self) -> str:
+        moment = EPOCH_START + dt.timedelta(seconds=self.rng.randrange(_SPAN_SECONDS))
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def date(self) -> str:
+        return self.datetime()[:10]
+
+    def time(self) -> str:
+        return f"{self.rng.randrange(24):02d}:{self.rng.randrange(60):02d}:00"
+
+    def by_format(self, fmt: str) -> str | None:
+        maker = {"uuid": self.uuid, "date-time": self.datetime, "date": self.date, "time": self.time,
+                 "email": self.faker.email, "uri": self.url, "url": self.url}.get(fmt)
+        return maker() if maker else None
+
+    def url(self) -> str:
+        return f"https://{self.faker.domain_name()}/{self.faker.slug()}"
+
+    # -- names -------------------------------------------------------------------
+    def string_for(self, name: str) -> str:
+        lowered = name.lower()
+        for suffixes, maker in self._string_rules():
+            if any(lowered == s or lowered.endswith("_" + s) for s in suffixes):
+                return maker()
+        return self.faker.word()
+
+    def _string_rules(self) -> tuple[tuple[tuple[str, ...], Callable[[], str]], ...]:
+        f = self.faker
+        return (
+            (("email",), f.email),
+            (("first_name",), f.first_name),
+            (("last_name",), f.last_name),
+            (("full_name", "display_name", "contact_name", "user_name", "username", "author", "assignee"), f.name),
+            (("phone", "phone_number", "from_number", "to_number", "caller_number"), self.phone),
+            (("url", "uri", "link", "webhook_url", "callback_url", "endpoint"), self.url),
+            (("domain", "hostname"), f.domain_name),
+            (("slug", "nickname_slug", "key", "code"), lambda: f.slug().replace("-", "_")),
+            (("company", "organization", "org_name", "vendor"), f.company),
+            (("city",), f.city),
+            (("country",), f.country_code),
+            (("timezone", "tz"), lambda: self.rng.choice(_TIMEZONES)),
+            (("channel",), lambda: self.rng.choice(_CHANNELS)),
+            (("model", "model_name"), lambda: self.rng.choice(_MODELS)),
+            (("language", "locale"), lambda: self.rng.choice(("en", "es", "de", "fr"))),
+            (("currency",), lambda: self.rng.choice(("USD", "EUR", "GBP"))),
+            (("version",), lambda: f"{self.rng.randint(1, 4)}.{self.rng.randint(0, 20)}.{self.rng.randint(0, 9)}"),
+            (("title", "subject", "headline"), lambda: f.sentence(nb_words=4).rstrip(".")),
+            (("name", "nickname", "label"), lambda: f"{f.word().title()} {f.word().title()}"),
+            (("description", "summary", "notes", "reason", "message", "content", "text", "body", "prompt",
+              "instructions", "comment", "answer", "question", "feedback"), f.sentence),
+            (("status", "state"), lambda: self.rng.choice(("active", "pending", "completed"))),
+            (("type", "kind", "category"), f.word),
+        )
+
+    def phone(self) -> str:
+        return "+1" + "".join(str(self.rng.randrange(10)) for _ in range(10))
+
+    def integer_for(self, name: str, low: int, high: int) -> int:
+        lowered = name.lower()
+        if lowered.endswith(("_ms", "latency", "duration")):
+            low, high = max(low, 20), min(high, 2500)
+        elif lowered.endswith(("_seconds", "_secs")):
+            low, high = max(low, 1), min(high, 3600)
+        elif "count" in lowered or lowered.startswith(("total", "num_")) or lowered.endswith(("_total", "tokens")):
+            low, high = max(low, 0), min(high, 500)
+        elif lowered in ("limit", "page_size"):
+            low, high = max(low, 1), min(high, 50)
+        elif lowered in ("offset", "page", "index", "position", "rank"):
+            low, high = max(low, 0), min(high, 20)
+        else:
+            low, high = max(low, 0), min(high, 100)
+        return self.rng.randint(low, high) if low <= high else low
+
+    def number_for(self, name: str, low: float, high: float) -> float:
+        lowered = name.lower()
+        if lowered.endswith(("_pct", "percentage", "percent")):
+            low, high = max(low, 0.0), min(high, 100.0)
+        elif lowered.endswith(("rate", "ratio", "score", "confidence", "probability")):
+            low, high = max(low, 0.0), min(high, 1.0)
+        elif lowered.endswith(("_ms", "latency")):
+            low, high = max(low, 5.0), min(high, 2500.0)
+        else:
+            low, high = max(low, 0.0), min(high, 1000.0)
+        if low > high:
+            return low
+        return round(self.rng.uniform(low, high), 2)
+
+    def choice(self, options: list[Any]) -> Any:
+        return options[self.rng.randrange(len(options))]

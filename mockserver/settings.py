@@ -1,0 +1,37 @@
+"""Every knob of the sandbox in one frozen object, built by the CLI or by tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mockserver.paths import BUNDLED_CONTRACTS
+
+__all__ = ["Settings", "Limits"]
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Documented limits (README, "Limits"); each has a test."""
+
+    max_body_bytes: int = 1 << 20  # 1 MiB -> 413
+    max_range_days: int = 1096  # analytics windows: three years (plus a leap day) -> 400
+    max_buckets: int = 50_000  # rows per analytics timeseries response -> 400
+    max_delay_ms: int = 10_000  # Prefer: delay= is capped here
+    cache_entries: int = 2048  # rendered responses kept (responses are deterministic)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    seed: int = 0
+    specs: tuple[Path, ...] = BUNDLED_CONTRACTS
+    api_keys: frozenset[str] = frozenset()
+    basic_auth: frozenset[tuple[str, str]] = frozenset()
+    cors_origins: tuple[str, ...] = ()
+    scenario: str = "baseline"
+    now: dt.datetime | None = None  # frozen sandbox clock; None = wall clock
+    access_log: bool = True
+    limits: Limits = field(default_factory=Limits)

@@ -1,0 +1,1 @@
+"""Loading OpenAPI contracts into per-operation objects built once at startup."""

@@ -1,0 +1,155 @@
+"""Reading an OpenAPI 3.1 document into :class:`Operation` objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from mockserver.spec.model import (
+    ErrorStyle,
+    Operation,
+    Parameter,
+    RequestBody,
+    ResponseSpec,
+    SecurityScheme,
+)
+from mockserver.spec.refs import Resolver
+
+__all__ = ["Contract", "ContractError", "load_contract"]
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+class ContractError(Exception):
+    """A contract file that cannot be served; the message names the file and the problem."""
+
+
+@dataclass(slots=True)
+class Contract:
+    name: str  # file stem without ".openapi", e.g. "feather"
+    path: Path
+    raw: bytes  # served back verbatim at /openapi/<name>.json
+    document: dict[str, Any]
+    resolver: Resolver
+    operations: list[Operation]
+    error_style: ErrorStyle
+
+
+def load_contract(path: Path) -> Contract:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ContractError(f"{path}: cannot read contract ({exc.strerror})") from exc
+    try:
+        document = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ContractError(f"{path}: not valid JSON ({exc})") from exc
+    if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3."):
+        raise ContractError(f"{path}: not an OpenAPI 3.x document")
+    name = path.name.split(".")[0]
+    resolver = Resolver(document)
+    style = _error_style(document)
+    schemes = _security_schemes(document, path)
+    operations = []
+    for template, item in document.get("paths", {}).items():
+        shared_params = item.get("parameters", [])
+        for method in HTTP_METHODS:
+            op = item.get(method)
+            if op is None:
+                continue
+            operations.append(
+                _operation(name, method, template, op, shared_params, resolver, schemes, document, style)
+            )
+    return Contract(name, path, raw, document, resolver, operations, style)
+
+
+def _error_style(document: dict[str, Any]) -> ErrorStyle:
+    """Which real service's error bodies this contract's operations imitate.
+
+    A contract may say so with a root ``x-mockserver-error-style`` (the bundled
+    Weave contract does); Feather is recognised by its ``ErrorResponse {error,
+    message}``; anything else gets FastAPI's defaults.
+    """
+    declared = document.get("x-mockserver-error-style")
+    if declared in ("feather", "weave", "fastapi"):
+        return declared  # type: ignore[no-any-return]
+    props = document.get("components", {}).get("schemas", {}).get("ErrorResponse", {}).get("properties", {})
+    if "error" in props and "message" in props:
+        return "feather"
+    return "fastapi"
+
+
+def _security_schemes(document: dict[str, Any], path: Path) -> dict[str, SecurityScheme]:
+    result = {}
+    for name, scheme in document.get("components", {}).get("securitySchemes", {}).items():
+        kind = scheme.get("type")
+        if kind == "apiKey" and scheme.get("in") == "header":
+            result[name] = SecurityScheme(name, "apiKey", scheme["name"].lower())
+        elif kind == "http" and scheme.get("scheme", "").lower() == "basic":
+            result[name] = SecurityScheme(name, "basic", "authorization")
+        elif kind == "http" and scheme.get("scheme", "").lower() == "bearer":
+            result[name] = SecurityScheme(name, "bearer", "authorization")
+        else:
+            raise ContractError(f"{path}: security scheme {name!r} ({kind}) is not supported")
+    return result
+
+
+def _operation(
+    contract: str,
+    method: str,
+    template: str,
+    op: dict[str, Any],
+    shared_params: list[dict[str, Any]],
+    resolver: Resolver,
+    schemes: dict[str, SecurityScheme],
+    document: dict[str, Any],
+    style: ErrorStyle,
+) -> Operation:
+    params: dict[tuple[str, str], Parameter] = {}
+    for raw in [*shared_params, *op.get("parameters", [])]:
+        spec = resolver.deref(raw)
+        schema = resolver.deref(spec.get("schema", {}))
+        location = spec["in"]
+        params[(spec["name"], location)] = Parameter(
+            name=spec["name"],
+            location=location,
+            required=bool(spec.get("required", location == "path")),
+            schema=schema,
+            has_default="default" in schema,
+            default=schema.get("default"),
+        )
+    body = None
+    if "requestBody" in op:
+        rb = resolver.deref(op["requestBody"])
+        content = rb.get("content", {})
+        json_schema = content.get("application/json", {}).get("schema")
+        body = RequestBody(bool(rb.get("required", False)), tuple(content), json_schema)
+    requirements = op.get("security", document.get("security", []))
+    security = tuple(schemes[name] for req in requirements for name in req if name in schemes)
+    responses = {}
+    for status, raw in op.get("responses", {}).items():
+        if not status.isdigit():
+            continue
+        resp = resolver.deref(raw)
+        content = resp.get("content", {})
+        media = "application/json" if "application/json" in content else next(iter(content), None)
+        media_obj = content.get(media, {}) if media else {}
+        examples = {k: resolver.deref(v).get("value") for k, v in media_obj.get("examples", {}).items()}
+        if "example" in media_obj:
+            examples.setdefault("default", media_obj["example"])
+        responses[int(status)] = ResponseSpec(int(status), media, media_obj.get("schema"), examples)
+    operation_id = op.get("operationId") or f"{method}_{template}"
+    return Operation(
+        contract=contract,
+        method=method.upper(),
+        path=template,
+        operation_id=operation_id,
+        parameters=tuple(params.values()),
+        body=body,
+        security=security,
+        responses=responses,
+        error_style=style,
+    )

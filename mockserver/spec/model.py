@@ -1,0 +1,81 @@
+"""The per-operation objects the request path works with.
+
+Everything here is computed once when a contract is loaded, so that handling a
+request only looks things up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "ErrorStyle",
+    "SecurityScheme",
+    "Parameter",
+    "RequestBody",
+    "ResponseSpec",
+    "Operation",
+]
+
+ErrorStyle = Literal["feather", "weave", "fastapi"]
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityScheme:
+    """One security scheme an operation requires (apiKey in a header, or HTTP Basic)."""
+
+    name: str
+    kind: Literal["apiKey", "basic", "bearer"]
+    header: str  # lower-cased header that carries the credential
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    name: str
+    location: Literal["query", "path", "header", "cookie"]
+    required: bool
+    schema: dict[str, Any]  # dereferenced at the top level
+    has_default: bool
+    default: Any
+
+
+@dataclass(frozen=True, slots=True)
+class RequestBody:
+    required: bool
+    media_types: tuple[str, ...]
+    json_schema: dict[str, Any] | None  # the application/json schema, refs unresolved
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseSpec:
+    status: int
+    media_type: str | None  # None for responses without content (e.g. 204)
+    schema: dict[str, Any] | None
+    examples: dict[str, Any]  # named examples ("example" is stored as "default")
+
+
+@dataclass(slots=True)
+class Operation:
+    contract: str
+    method: str  # upper case
+    path: str  # the template, e.g. /v1/agents/{agent_id}
+    operation_id: str
+    parameters: tuple[Parameter, ...]
+    body: RequestBody | None
+    security: tuple[SecurityScheme, ...]  # any one of them suffices; empty = public
+    responses: dict[int, ResponseSpec]
+    error_style: ErrorStyle
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def success(self) -> ResponseSpec | None:
+        """The first documented 2xx response: what the sandbox answers by default."""
+        for status in sorted(self.responses):
+            if 200 <= status < 300:
+                return self.responses[status]
+        return None
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}"

@@ -1,0 +1,1 @@
+"""The synthetic world: deterministic randomness, calendar, catalog, traffic and latency."""

@@ -1,0 +1,118 @@
+"""The catalog fixture (``fixtures/catalog.yaml``) as typed, validated objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = ["Catalog", "CatalogError", "Integration", "Channel", "BadHours", "load_catalog"]
+
+
+class CatalogError(Exception):
+    """The catalog file is unusable; the message names the file and the field."""
+
+
+@dataclass(frozen=True, slots=True)
+class BadHours:
+    probability_per_day: float
+    vendor_error_multiplier: float
+    latency_multiplier: float
+
+
+@dataclass(frozen=True, slots=True)
+class Integration:
+    key: str
+    invocations_per_day: float
+    modes: dict[str, float]
+    slugs: dict[str, float]
+    vendor_error: float
+    exceptions: dict[str, float]
+    latency_median_ms: float
+    latency_sigma: float
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    name: str
+    sessions_per_day: float
+    escalation_rate: float
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    weekday: tuple[float, ...]  # 7 multipliers, Monday first
+    hour_of_day: tuple[float, ...]  # 24 relative weights
+    day_noise: float
+    bad_hours: BadHours
+    integrations: tuple[Integration, ...]
+    channels: tuple[Channel, ...]
+
+
+def load_catalog(path: Path) -> Catalog:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CatalogError(f"{path}: {exc}") from exc
+    try:
+        return _parse(raw)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CatalogError(f"{path}: invalid catalog ({exc!r})") from exc
+
+
+def _shares(raw: dict[str, Any], what: str) -> dict[str, float]:
+    shares = {str(k): float(v) for k, v in raw.items()}
+    if not shares or any(v < 0 for v in shares.values()) or sum(shares.values()) <= 0:
+        raise ValueError(f"{what} must be non-negative shares with a positive sum")
+    total = sum(shares.values())
+    return {k: v / total for k, v in shares.items()}
+
+
+def _probability(value: Any, what: str) -> float:
+    p = float(value)
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"{what} must be a probability in [0, 1)")
+    return p
+
+
+def _parse(raw: dict[str, Any]) -> Catalog:
+    traffic = raw["traffic"]
+    weekday = tuple(float(x) for x in traffic["weekday"])
+    hours = tuple(float(x) for x in traffic["hour_of_day"])
+    if len(weekday) != 7 or len(hours) != 24 or min(weekday + hours) < 0 or sum(hours) <= 0:
+        raise ValueError("traffic.weekday needs 7 and traffic.hour_of_day 24 non-negative numbers")
+    bad = traffic["bad_hours"]
+    integrations = []
+    for key, spec in raw["integrations"].items():
+        exceptions = {str(k): _probability(v, f"{key}.exceptions.{k}") for k, v in spec.get("exceptions", {}).items()}
+        vendor = _probability(spec.get("vendor_error", 0.0), f"{key}.vendor_error")
+        if vendor + sum(exceptions.values()) >= 1.0:
+            raise ValueError(f"{key}: failure probabilities must add up to less than 1")
+        integrations.append(Integration(
+            key=str(key),
+            invocations_per_day=float(spec["invocations_per_day"]),
+            modes=_shares(spec["modes"], f"{key}.modes"),
+            slugs=_shares(spec["slugs"], f"{key}.slugs"),
+            vendor_error=vendor,
+            exceptions=exceptions,
+            latency_median_ms=float(spec["latency"]["median_ms"]),
+            latency_sigma=float(spec["latency"]["sigma"]),
+        ))
+    channels = tuple(
+        Channel(str(name), float(spec["sessions_per_day"]), _probability(spec["escalation_rate"], f"{name}.escalation_rate"))
+        for name, spec in raw["sessions"]["channels"].items()
+    )
+    return Catalog(
+        weekday=weekday,
+        hour_of_day=hours,
+        day_noise=float(traffic.get("day_noise", 0.0)),
+        bad_hours=BadHours(
+            probability_per_day=_probability(bad["probability_per_day"], "bad_hours.probability_per_day"),
+            vendor_error_multiplier=float(bad["vendor_error_multiplier"]),
+            latency_multiplier=float(bad["latency_multiplier"]),
+        ),
+        integrations=tuple(integrations),
+        channels=channels,
+    )

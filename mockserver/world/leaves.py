@@ -1,0 +1,102 @@
+"""Leaf tables: the finest entities any filter can name, as numpy columns.
+
+Every filtered or grouped figure is a sum over leaves, so filter additivity holds
+by construction. An integration leaf is (integration_key, slug, mode, outcome),
+where the outcome is ``success``, ``vendor_error`` or ``exception:<Type>``; a
+session leaf is (channel, escalated or not). Each outcome is its own Poisson
+stream, so ``invocations = successful + vendor_errors + exceptions`` is a sum,
+never a constraint to enforce.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+from numpy.typing import NDArray
+
+from mockserver.world.catalog import Catalog
+from mockserver.world.keys import stable_key
+
+__all__ = ["LeafTable", "integration_leaves", "session_leaves"]
+
+
+@dataclass(frozen=True, slots=True)
+class LeafTable:
+    dims: dict[str, NDArray[np.str_]]  # dimension -> value per leaf
+    kind: NDArray[np.str_]  # outcome kind per leaf (success, vendor_error, exception, escalated, handled)
+    keys: NDArray[np.uint64]  # stable random-stream key per leaf
+    group: NDArray[np.int64]  # noise/incident group (integration or channel) per leaf
+    group_names: tuple[str, ...]
+    group_keys: NDArray[np.uint64]
+    daily_rate: NDArray[np.float64]  # expected events on a day with weekday factor 1
+    latency_m1: NDArray[np.float64]  # E[latency] per event, ms
+    latency_m2: NDArray[np.float64]  # E[latency^2] per event, ms^2
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def select(self, filters: Mapping[str, str | None]) -> NDArray[np.int64]:
+        """Indices of the leaves matching every given filter (None = no filter)."""
+        mask = np.ones(len(self), dtype=bool)
+        for dim, value in filters.items():
+            if value is not None:
+                mask &= self.dims[dim] == value
+        return np.flatnonzero(mask)
+
+
+def _lognormal_moments(median: float, sigma: float) -> tuple[float, float]:
+    return median * math.exp(sigma * sigma / 2), median * median * math.exp(2 * sigma * sigma)
+
+
+def integration_leaves(catalog: Catalog) -> LeafTable:
+    rows: list[tuple[str, str, str, str, str, int, float, float, float]] = []
+    for group, integration in enumerate(catalog.integrations):
+        m1, m2 = _lognormal_moments(integration.latency_median_ms, integration.latency_sigma)
+        outcomes = [("success", "success", 1.0 - integration.vendor_error - sum(integration.exceptions.values())),
+                    ("vendor_error", "vendor_error", integration.vendor_error)]
+        outcomes += [(f"exception:{name}", "exception", p) for name, p in integration.exceptions.items()]
+        for mode, mode_share in integration.modes.items():
+            for slug, slug_share in integration.slugs.items():
+                for outcome, kind, p in outcomes:
+                    rate = integration.invocations_per_day * mode_share * slug_share * p
+                    rows.append((integration.key, slug, mode, outcome, kind, group, rate, m1, m2))
+    names = tuple(i.key for i in catalog.integrations)
+    return LeafTable(
+        dims={
+            "integration_key": np.array([r[0] for r in rows]),
+            "slug": np.array([r[1] for r in rows]),
+            "mode": np.array([r[2] for r in rows]),
+            "error_category": np.array([r[3] for r in rows]),
+        },
+        kind=np.array([r[4] for r in rows]),
+        keys=np.array([stable_key("integration", *r[:4]) for r in rows], dtype=np.uint64),
+        group=np.array([r[5] for r in rows], dtype=np.int64),
+        group_names=names,
+        group_keys=np.array([stable_key("integration", n) for n in names], dtype=np.uint64),
+        daily_rate=np.array([r[6] for r in rows]),
+        latency_m1=np.array([r[7] for r in rows]),
+        latency_m2=np.array([r[8] for r in rows]),
+    )
+
+
+def session_leaves(catalog: Catalog) -> LeafTable:
+    rows: list[tuple[str, str, int, float]] = []
+    for group, channel in enumerate(catalog.channels):
+        rows.append((channel.name, "escalated", group, channel.sessions_per_day * channel.escalation_rate))
+        rows.append((channel.name, "handled", group, channel.sessions_per_day * (1 - channel.escalation_rate)))
+    names = tuple(c.name for c in catalog.channels)
+    zeros = np.zeros(len(rows))
+    return LeafTable(
+        dims={"channel": np.array([r[0] for r in rows])},
+        kind=np.array([r[1] for r in rows]),
+        keys=np.array([stable_key("session", r[0], r[1]) for r in rows], dtype=np.uint64),
+        group=np.array([r[2] for r in rows], dtype=np.int64),
+        group_names=names,
+        group_keys=np.array([stable_key("channel", n) for n in names], dtype=np.uint64),
+        daily_rate=np.array([r[3] for r in rows]),
+        latency_m1=zeros,
+        latency_m2=zeros,
+    )

@@ -1,0 +1,111 @@
+"""Counter-based randomness: every draw is a pure function of (seed, keys).
+
+A sequential generator would make a bucket's value depend on where the query
+window starts; instead each number is a SplitMix64-style hash of its coordinates
+(seed, entity, day, split level, ...). Everything is vectorised over numpy
+uint64 arrays, whose multiplication wraps modulo 2**64 exactly as the algorithm
+needs, on every platform.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["hash_keys", "uniform", "standard_normal", "poisson", "binomial"]
+
+U64 = NDArray[np.uint64]
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+
+
+def _finalize(z: U64) -> U64:
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+def hash_keys(*keys: ArrayLike) -> U64:
+    """Mix any number of integer keys (scalars or broadcastable arrays) into uint64 hashes."""
+    with np.errstate(over="ignore"):
+        state = np.zeros((), dtype=np.uint64)
+        for key in keys:
+            as_int = np.asarray(key)
+            if as_int.dtype != np.uint64:
+                as_int = as_int.astype(np.int64).astype(np.uint64)
+            state = _finalize(state + _GOLDEN + as_int)
+        return np.asarray(state, dtype=np.uint64)
+
+
+def uniform(h: U64) -> F64:
+    """Uniform on the open interval (0, 1) from the top 53 bits."""
+    return ((h >> _S11).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
+
+
+def standard_normal(h: U64) -> F64:
+    """Box-Muller on two uniforms derived from one hash."""
+    with np.errstate(over="ignore"):
+        u1 = uniform(_finalize(h + _GOLDEN))
+        u2 = uniform(_finalize(h + _GOLDEN + _GOLDEN))
+    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+
+def poisson(mean: F64, h: U64) -> I64:
+    """Poisson draws: exact inversion for small means, a normal approximation above 40."""
+    mean = np.asarray(mean, dtype=np.float64)
+    h = np.broadcast_to(h, mean.shape)
+    out = np.zeros(mean.shape, dtype=np.int64)
+    large = mean >= 40.0
+    if large.any():
+        z = standard_normal(h[large])
+        out[large] = np.maximum(0, np.floor(mean[large] + np.sqrt(mean[large]) * z + 0.5)).astype(np.int64)
+    small = ~large & (mean > 0)
+    if small.any():
+        out[small] = _invert(uniform(h[small]), np.exp(-mean[small]), lambda k, m=mean[small]: m / k)
+    return out
+
+
+def binomial(n: I64, p: F64, h: U64) -> I64:
+    """Binomial draws, used to split a count between two halves of a period."""
+    n = np.asarray(n, dtype=np.int64)
+    p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
+    h = np.broadcast_to(h, n.shape)
+    flip = p > 0.5
+    q = np.where(flip, 1.0 - p, p)
+    out = np.zeros(n.shape, dtype=np.int64)
+    variance = n * q * (1.0 - q)
+    large = variance >= 30.0
+    if large.any():
+        z = standard_normal(h[large])
+        drawn = np.floor(n[large] * q[large] + np.sqrt(variance[large]) * z + 0.5)
+        out[large] = np.clip(drawn, 0, n[large]).astype(np.int64)
+    small = ~large & (n > 0) & (q > 0)
+    if small.any():
+        ns, qs = n[small], q[small]
+        ratio = qs / (1.0 - qs)
+        first = np.exp(ns * np.log1p(-qs))
+        drawn = _invert(uniform(h[small]), first, lambda k, ns=ns, ratio=ratio: (ns - k + 1) / k * ratio)
+        out[small] = np.minimum(drawn, ns)
+    return np.where(flip, n - out, out)
+
+
+def _invert(u: F64, first: F64, step: object) -> I64:
+    """Inverse-CDF search shared by poisson and binomial: P(k) = P(k-1) * step(k)."""
+    k = np.zeros(u.shape, dtype=np.int64)
+    prob = first.copy()
+    cdf = first.copy()
+    active = u > cdf
+    iteration = 0
+    while active.any() and iteration < 400:
+        iteration += 1
+        k = np.where(active, k + 1, k)
+        ratio = step(np.maximum(k, 1).astype(np.float64))  # type: ignore[operator]
+        prob = np.where(active, prob * ratio, prob)
+        cdf = np.where(active, cdf + prob, cdf)
+        active = active & (u > cdf) & (prob > 0)
+    return k

@@ -1,0 +1,80 @@
+"""Splitting counts into sub-periods, exactly and window-stably.
+
+Given a day's count, its hours are a multinomial draw with probabilities
+proportional to the hours' rates: that is what independent hourly Poisson counts
+look like once their total is known. It is drawn as a binary tree of binomial
+splits (24 hours: five levels), each split keyed by its coordinates, so an hour's
+count is the same whichever window asked for it, and the hours sum to the day.
+Minutes are split the same way, event by event, which is cheaper for their small
+counts.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import NDArray
+
+from mockserver.world.rng import binomial, hash_keys
+
+__all__ = ["split_tree", "scatter_events"]
+
+I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
+U64 = NDArray[np.uint64]
+
+
+@lru_cache(maxsize=8)
+def _levels(parts: int) -> tuple[tuple[tuple[int, int, int], ...], ...]:
+    """(start, mid, end) of every segment split at each level of the tree."""
+    levels = []
+    segments = [(0, parts)]
+    while any(end - start > 1 for start, end in segments):
+        splits, following = [], []
+        for start, end in segments:
+            if end - start > 1:
+                mid = (start + end) // 2
+                splits.append((start, mid, end))
+                following += [(start, mid), (mid, end)]
+            else:
+                following.append((start, end))
+        levels.append(tuple(splits))
+        segments = following
+    return tuple(levels)
+
+
+def split_tree(totals: I64, weights: F64, keys: U64) -> I64:
+    """Split each ``totals[i]`` into ``weights.shape[1]`` parts proportional to ``weights[i]``."""
+    rows, parts = weights.shape
+    cumulative = np.zeros((rows, parts + 1))
+    np.cumsum(weights, axis=1, out=cumulative[:, 1:])
+    counts = np.zeros((rows, parts + 1), dtype=np.int64)  # counts[:, start] holds a segment's total
+    counts[:, 0] = totals
+    for level, splits in enumerate(_levels(parts)):
+        start = np.array([s for s, _, _ in splits])
+        mid = np.array([m for _, m, _ in splits])
+        end = np.array([e for _, _, e in splits])
+        whole = cumulative[:, end] - cumulative[:, start]
+        left = cumulative[:, mid] - cumulative[:, start]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = np.where(whole > 0, left / whole, 0.5)
+        segment_total = counts[:, start]
+        drawn = binomial(segment_total, p, hash_keys(keys[:, None], level, start[None, :]))
+        counts[:, mid] = segment_total - drawn
+        counts[:, start] = drawn
+    return counts[:, :parts]
+
+
+def scatter_events(totals: I64, keys: U64, parts: int) -> I64:
+    """Equal-weight split by placing each event: event ``j`` of row ``i`` lands in part hash(i, j) % parts."""
+    rows = len(totals)
+    flat_totals = totals.astype(np.int64)
+    n_events = int(flat_totals.sum())
+    if n_events == 0:
+        return np.zeros((rows, parts), dtype=np.int64)
+    row_of_event = np.repeat(np.arange(rows), flat_totals)
+    first_event = np.cumsum(flat_totals) - flat_totals
+    ordinal = np.arange(n_events) - first_event[row_of_event]
+    part = (hash_keys(keys[row_of_event], ordinal) % np.uint64(parts)).astype(np.int64)
+    return np.bincount(row_of_event * parts + part, minlength=rows * parts).reshape(rows, parts)
