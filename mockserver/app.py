@@ -11,11 +11,14 @@ from mockserver.http.dispatch import Dispatcher, Endpoint, SystemRoute
 from mockserver.http.reply import Reply, json_reply
 from mockserver.http.security import Authenticator, Credentials
 from mockserver.http.validation import RequestValidator
+from mockserver.paths import FIXTURES_DIR
+from mockserver.responders.analytics import analytics_responders
 from mockserver.responders.registry import ResponderTable
 from mockserver.settings import Settings
 from mockserver.spec.contract import Contract, load_contract
 from mockserver.spec.router import Router
 from mockserver.types import ASGIApp
+from mockserver.world.world import WorldBook
 
 __all__ = ["create_app", "build_dispatcher"]
 
@@ -26,7 +29,7 @@ EXPOSED_HEADERS = ["preference-applied", "x-mock-scenario", "x-mock-seed"]
 
 def build_dispatcher(settings: Settings, responders: ResponderTable | None = None) -> Dispatcher:
     contracts = [load_contract(path) for path in settings.specs]
-    responders = responders or ResponderTable()
+    responders = responders or default_responders(settings)
     operations = [op for contract in contracts for op in contract.operations]
     endpoints = {}
     for contract in contracts:
@@ -45,6 +48,12 @@ def build_dispatcher(settings: Settings, responders: ResponderTable | None = Non
         clock=_clock(settings),
         access_log=settings.access_log,
     )
+
+
+def default_responders(settings: Settings) -> ResponderTable:
+    """The dedicated generators; every other operation gets the schema responder."""
+    worlds = WorldBook(FIXTURES_DIR / "catalog.yaml")
+    return ResponderTable(analytics_responders(worlds, settings.limits))
 
 
 def create_app(settings: Settings | None = None) -> ASGIApp:

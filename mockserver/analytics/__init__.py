@@ -1,0 +1,1 @@
+"""Dedicated generators for the analytics operations: pure functions of (world, query)."""

@@ -1,0 +1,206 @@
+"""The integrations analytics family: every row derives from one set of leaves.
+
+Each function answers one operation; the dashboard calls the same functions, so
+each of its panels equals the standalone operation for the same parameters.
+Like the real pipes, a panel only applies the filters its own operation accepts:
+``by_integration`` ignores ``integration_key`` (its group key) and ``by_mode``
+ignores ``mode``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from mockserver.analytics.measures import Series, Totals, pct_change, rate_pct, timeseries, window_totals
+from mockserver.analytics.query import AnalyticsQuery
+from mockserver.world.calendar import Window, bucket_labels
+from mockserver.world.latency import latency_stats
+from mockserver.world.world import World
+
+__all__ = [
+    "FILTERS",
+    "usage_rows",
+    "success_rate_rows",
+    "latency_rows",
+    "summary_rows",
+    "by_integration_rows",
+    "by_mode_rows",
+    "error_breakdown_rows",
+    "dashboard",
+]
+
+FILTERS = ("integration_key", "mode", "slug")
+FAILURES = ("vendor_error", "exception")
+Row = dict[str, Any]
+
+
+def _leaves(world: World, filters: dict[str, str | None]) -> NDArray[np.int64]:
+    return world.integrations.select(filters)
+
+
+def _series(world: World, query: AnalyticsQuery) -> Series:
+    table = world.integrations
+    leaves = _leaves(world, query.filters)
+    key = ("integrations-series", query.window, query.granularity, tuple(leaves.tolist()))
+    return world.memo(key, lambda: timeseries(table, leaves, query.window, query.granularity, world.params,
+                                              with_latency=True), capacity=64)
+
+
+def _all_totals(world: World, window: Window) -> Totals:
+    """Per-leaf totals of every leaf; filtered figures are subsets, summed in leaf order."""
+    table = world.integrations
+    everything = np.arange(len(table), dtype=np.int64)
+    return world.memo(("integrations-totals", window), lambda: window_totals(table, everything, window, world.params))
+
+
+def _subset(world: World, window: Window, filters: dict[str, str | None]) -> Totals:
+    totals = _all_totals(world, window)
+    chosen = _leaves(world, filters)
+    return Totals(chosen, totals.counts[chosen], totals.s1[chosen], totals.s2[chosen])
+
+
+def _only(query: AnalyticsQuery, *names: str) -> dict[str, str | None]:
+    return {name: query.filters.get(name) for name in names}
+
+
+def usage_rows(world: World, query: AnalyticsQuery) -> list[Row]:
+    return _usage(_series(world, query))
+
+
+def success_rate_rows(world: World, query: AnalyticsQuery) -> list[Row]:
+    return _success_rate(_series(world, query))
+
+
+def latency_rows(world: World, query: AnalyticsQuery) -> list[Row]:
+    return _latency(_series(world, query))
+
+
+def _usage(s: Series) -> list[Row]:
+    successful = s.count("success")
+    vendor = s.count("vendor_error")
+    exceptions = s.count("exception")
+    invocations = successful + vendor + exceptions
+    return [
+        {"time_bucket": t, "invocations": n, "successful": ok, "vendor_errors": v, "exceptions": e}
+        for t, n, ok, v, e in zip(bucket_labels(s.starts), invocations.tolist(), successful.tolist(),
+                                  vendor.tolist(), exceptions.tolist())
+    ]
+
+
+def _success_rate(s: Series) -> list[Row]:
+    successful = s.count("success")
+    invocations = successful + s.count(*FAILURES)
+    rates = rate_pct(successful, invocations)
+    return [
+        {"time_bucket": t, "invocations": n, "successful": ok, "success_rate_pct": r}
+        for t, n, ok, r in zip(bucket_labels(s.starts), invocations.tolist(), successful.tolist(), rates.tolist())
+    ]
+
+
+def _latency(s: Series) -> list[Row]:
+    invocations = s.count("success", *FAILURES)
+    stats = latency_stats(invocations, s.s1, s.s2)
+    columns = zip(bucket_labels(s.starts), invocations.tolist(), stats.p50.tolist(), stats.p90.tolist(),
+                  stats.p95.tolist(), stats.p99.tolist(), stats.avg.tolist(), stats.max.tolist())
+    return [
+        {"time_bucket": t, "invocations": n, "p50_ms": p50, "p90_ms": p90, "p95_ms": p95, "p99_ms": p99,
+         "avg_ms": avg, "max_ms": top}
+        for t, n, p50, p90, p95, p99, avg, top in columns
+    ]
+
+
+def _figures(world: World, totals: Totals) -> dict[str, float]:
+    table = world.integrations
+    kinds = table.kind[totals.leaves]
+    invocations = int(totals.counts.sum())
+    failures = int(totals.counts[np.isin(kinds, FAILURES)].sum())
+    stats = latency_stats(np.array([invocations]), np.array([totals.s1.sum()]), np.array([totals.s2.sum()]))
+    return {
+        "invocations": invocations,
+        "failures": failures,
+        "success_rate_pct": float(rate_pct(np.array([invocations - failures]), np.array([invocations]))[0]),
+        "avg_latency_ms": float(stats.avg[0]),
+        "p95_latency_ms": float(stats.p95[0]),
+    }
+
+
+def summary_rows(world: World, query: AnalyticsQuery) -> list[Row]:
+    filters = _only(query, *FILTERS)
+    current = _figures(world, _subset(world, query.window, filters))
+    previous = _figures(world, _subset(world, query.window.previous(), filters))
+    row: Row = {}
+    for name in ("invocations", "failures", "success_rate_pct", "avg_latency_ms", "p95_latency_ms"):
+        row[f"current_{name}"] = current[name]
+        row[f"previous_{name}"] = previous[name]
+        row[f"pct_change_{name}"] = pct_change(current[name], previous[name])
+    return [row]
+
+
+def _grouped(world: World, totals: Totals, dim: str) -> list[Row]:
+    table = world.integrations
+    labels = table.dims[dim][totals.leaves]
+    kinds = table.kind[totals.leaves]
+    names, group = np.unique(labels, return_inverse=True)
+    size = len(names)
+
+    def total(weights: NDArray[np.generic]) -> NDArray[np.float64]:
+        return np.bincount(group, weights=weights, minlength=size)
+
+    invocations = total(totals.counts).astype(np.int64)
+    successful = total(np.where(kinds == "success", totals.counts, 0)).astype(np.int64)
+    vendor = total(np.where(kinds == "vendor_error", totals.counts, 0)).astype(np.int64)
+    exceptions = total(np.where(kinds == "exception", totals.counts, 0)).astype(np.int64)
+    rates = rate_pct(successful, invocations)
+    p95 = latency_stats(invocations, total(totals.s1), total(totals.s2)).p95
+    rows = [
+        {dim: str(name), "invocations": n, "successful": ok, "vendor_errors": v, "exceptions": e,
+         "success_rate_pct": r, "p95_latency_ms": p}
+        for name, n, ok, v, e, r, p in zip(names.tolist(), invocations.tolist(), successful.tolist(), vendor.tolist(),
+                                           exceptions.tolist(), rates.tolist(), p95.tolist())
+        if n > 0
+    ]
+    rows.sort(key=lambda row: (-row["invocations"], row[dim]))
+    return rows
+
+
+def by_integration_rows(world: World, query: AnalyticsQuery) -> list[Row]:
+    return _grouped(world, _subset(world, query.window, _only(query, "mode", "slug")), "integration_key")
+
+
+def by_mode_rows(world: World, query: AnalyticsQuery) -> list[Row]:
+    return _grouped(world, _subset(world, query.window, _only(query, "integration_key", "slug")), "mode")
+
+
+def error_breakdown_rows(world: World, query: AnalyticsQuery) -> list[Row]:
+    totals = _subset(world, query.window, _only(query, *FILTERS))
+    table = world.integrations
+    failed = np.isin(table.kind[totals.leaves], FAILURES)
+    categories = table.dims["error_category"][totals.leaves][failed]
+    counts = totals.counts[failed]
+    names, group = np.unique(categories, return_inverse=True)
+    per_category = np.bincount(group, weights=counts, minlength=len(names)).astype(np.int64)
+    all_failures = int(per_category.sum())
+    shares = rate_pct(per_category, np.full(len(names), all_failures))
+    rows = [
+        {"error_category": str(name), "count": n, "share_pct": share}
+        for name, n, share in zip(names.tolist(), per_category.tolist(), shares.tolist())
+        if n > 0
+    ]
+    rows.sort(key=lambda row: (-row["count"], row["error_category"]))
+    return rows
+
+
+def dashboard(world: World, query: AnalyticsQuery) -> Row:
+    series = _series(world, query)
+    return {
+        "summary": summary_rows(world, query),
+        "usage": _usage(series),
+        "success_rate": _success_rate(series),
+        "latency": _latency(series),
+        "by_integration": by_integration_rows(world, query),
+        "by_mode": by_mode_rows(world, query),
+        "error_breakdown": error_breakdown_rows(world, query),
+    }

@@ -1,0 +1,65 @@
+"""Latency percentiles from additive moments.
+
+A bucket carries, over its events, ``n``, ``s1 = sum E[x]`` and ``s2 = sum E[x^2]``
+(``traffic.py``). Those sum exactly across buckets and leaves, so any window or
+filter gets its figures from the same three numbers. The bucket's latency
+distribution is taken as the log-normal with that mean and second moment
+(Fenton-Wilkinson): percentiles then follow from its quantiles, ordered by
+construction, and the maximum is the expected largest of ``n`` draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["LatencyStats", "latency_stats"]
+
+F64 = NDArray[np.float64]
+
+# Standard normal quantiles for the reported percentiles.
+_Z = {"p50": 0.0, "p90": 1.2815515655446004, "p95": 1.6448536269514722, "p99": 2.3263478740408408}
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyStats:
+    """Per bucket, milliseconds rounded to 2 decimals; 0 where there were no events."""
+
+    p50: F64
+    p90: F64
+    p95: F64
+    p99: F64
+    avg: F64
+    max: F64
+
+
+def _expected_max_z(n: F64) -> F64:
+    """Expected maximum of ``n`` standard normals (asymptotic; 0 for a single draw)."""
+    n = np.maximum(n, 2.0)
+    a = np.sqrt(2.0 * np.log(n))
+    return a - (np.log(np.log(n)) + np.log(4.0 * np.pi)) / (2.0 * a)
+
+
+def latency_stats(n: NDArray[np.int64], s1: F64, s2: F64) -> LatencyStats:
+    count = np.asarray(n, dtype=np.float64)
+    has = count > 0
+    safe = np.where(has, count, 1.0)
+    mean = np.where(has, s1 / safe, 0.0)
+    second = np.where(has, s2 / safe, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(mean > 0, second / np.where(mean > 0, mean * mean, 1.0), 1.0)
+    variance_log = np.log(np.maximum(ratio, 1.0))
+    sigma = np.sqrt(variance_log)
+    mu = np.log(np.where(mean > 0, mean, 1.0)) - variance_log / 2.0
+
+    def quantile(z: float | F64) -> F64:
+        return np.where(mean > 0, np.round(np.exp(mu + sigma * z), 2), 0.0)
+
+    p50, p90, p95, p99 = (quantile(z) for z in _Z.values())
+    avg = np.round(mean, 2)
+    single = count <= 1
+    tail = np.where(single, avg, quantile(_expected_max_z(count)))
+    top = np.maximum(np.maximum(tail, p99), avg)
+    return LatencyStats(p50, p90, p95, p99, avg, top)

@@ -1,0 +1,75 @@
+"""The world: catalog + seed + scenario overlays, ready for the generators.
+
+Building one costs a few milliseconds (leaf tables, normalised shapes), so worlds
+are cached per (seed, scenario); everything in them is immutable.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Hashable
+
+import numpy as np
+
+from mockserver.world.catalog import Catalog, load_catalog
+from mockserver.world.effects import Effect
+from mockserver.world.leaves import LeafTable, integration_leaves, session_leaves
+from mockserver.world.traffic import WorldParams
+
+__all__ = ["World", "build_world", "WorldBook"]
+
+
+@dataclass(frozen=True, slots=True)
+class World:
+    seed: int
+    scenario: str
+    catalog: Catalog
+    integrations: LeafTable
+    sessions: LeafTable
+    params: WorldParams
+    _memo: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict, compare=False, repr=False)
+
+    def memo(self, key: Hashable, compute: Callable[[], Any], capacity: int = 256) -> Any:
+        """Remember a derived figure (e.g. a window's totals): the world is immutable, so this is exact."""
+        if key in self._memo:
+            self._memo.move_to_end(key)
+            return self._memo[key]
+        value = compute()
+        self._memo[key] = value
+        if len(self._memo) > capacity:
+            self._memo.popitem(last=False)
+        return value
+
+
+def build_world(catalog: Catalog, seed: int, scenario: str = "baseline", effects: tuple[Effect, ...] = ()) -> World:
+    hours = np.asarray(catalog.hour_of_day, dtype=np.float64)
+    bad = catalog.bad_hours
+    params = WorldParams(
+        seed=seed,
+        weekday=np.asarray(catalog.weekday, dtype=np.float64),
+        hour_shape=hours / hours.sum(),
+        day_noise=catalog.day_noise,
+        bad_hour_probability=bad.probability_per_day,
+        bad_hour_rate={"vendor_error": bad.vendor_error_multiplier},
+        bad_hour_latency=bad.latency_multiplier,
+        effects=effects,
+    )
+    return World(seed, scenario, catalog, integration_leaves(catalog), session_leaves(catalog), params)
+
+
+class WorldBook:
+    """Every world the server may be asked for, built on first use."""
+
+    def __init__(self, catalog_path: Path, scenarios: dict[str, tuple[Effect, ...]] | None = None) -> None:
+        self.catalog = load_catalog(catalog_path)
+        self.scenarios = dict(scenarios or {"baseline": ()})
+        self._get = lru_cache(maxsize=64)(self._build)
+
+    def get(self, seed: int, scenario: str) -> World:
+        return self._get(seed, scenario)
+
+    def _build(self, seed: int, scenario: str) -> World:
+        return build_world(self.catalog, seed, scenario, self.scenarios[scenario])
