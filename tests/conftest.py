@@ -5,11 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterator
 
+import os
+
 import pytest
+from hypothesis import HealthCheck, settings
 from starlette.testclient import TestClient
 
 from mockserver.app import create_app
 from mockserver.settings import Settings
+
+# "dev" keeps `make test` quick; CI sets HYPOTHESIS_PROFILE=ci for many more examples.
+settings.register_profile("dev", max_examples=60, deadline=None)
+settings.register_profile("ci", max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.timezone.utc)
 API_KEY = "test-key"

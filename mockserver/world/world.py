@@ -64,6 +64,7 @@ class WorldBook:
     """Every world the server may be asked for, built on first use."""
 
     def __init__(self, catalog_path: Path, scenarios: dict[str, tuple[Effect, ...]] | None = None) -> None:
+        self.catalog_path = catalog_path
         self.catalog = load_catalog(catalog_path)
         self.scenarios = dict(scenarios or {"baseline": ()})
         self._get = lru_cache(maxsize=64)(self._build)

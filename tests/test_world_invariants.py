@@ -1,0 +1,255 @@
+"""The synthetic world's promises, as properties over seeds, windows, granularities and filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any, Callable
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mockserver.analytics import integrations, sessions
+from mockserver.analytics.query import AnalyticsQuery
+from mockserver.world.calendar import Granularity, Window
+from tests import strategies as S
+
+COUNT_FIELDS = {
+    "usage": ("invocations", "successful", "vendor_errors", "exceptions"),
+    "sessions": ("total_sessions", "escalated_sessions"),
+}
+EXAMPLES = settings(deadline=None)  # example counts come from the profile (tests/conftest.py)
+
+
+def _rows_by_bucket(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {row["time_bucket"]: row for row in rows}
+
+
+def _parse(label: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(label.replace("Z", "+00:00"))
+
+
+# 1. Determinism (in-process here; across processes in test_determinism.py)
+@EXAMPLES
+@given(S.seeds, S.integration_queries())
+def test_same_query_same_rows(seed: int, query: AnalyticsQuery) -> None:
+    first = integrations.dashboard(S.world(seed), query)
+    fresh = S.book().__class__(S.book().catalog_path).get(seed, "baseline")  # a world built from scratch
+    assert integrations.dashboard(fresh, query) == first
+
+
+# 2. Window stability
+@EXAMPLES
+@given(S.seeds, S.integration_queries(), st.data())
+def test_bucket_values_do_not_depend_on_the_window(seed: int, query: AnalyticsQuery, data: st.DataObject) -> None:
+    window = query.window
+    first = window.first_day + data.draw(st.integers(0, window.days - 1))
+    last = data.draw(st.integers(first, window.last_day))
+    inner = replace(query, window=Window(first, last))
+    world = S.world(seed)
+    generators: list[Callable[[Any, AnalyticsQuery], list[dict[str, Any]]]] = [
+        integrations.usage_rows, integrations.success_rate_rows, integrations.latency_rows]
+    for generate in generators:
+        outer_rows = _rows_by_bucket(generate(world, query))
+        inner_rows = generate(world, inner)
+        for row in inner_rows:
+            if query.granularity is Granularity.WEEK and not _whole_week_inside(row["time_bucket"], inner.window):
+                continue  # an edge week counts only the days inside its window, by design
+            assert outer_rows[row["time_bucket"]] == row
+
+
+def _whole_week_inside(label: str, window: Window) -> bool:
+    monday = (_parse(label).date() - dt.date(1970, 1, 1)).days
+    return window.first_day <= monday and monday + 6 <= window.last_day
+
+
+@EXAMPLES
+@given(S.seeds, S.session_queries(), st.data())
+def test_escalation_buckets_do_not_depend_on_the_window(seed: int, query: AnalyticsQuery, data: st.DataObject) -> None:
+    if query.granularity is Granularity.WEEK:
+        query = replace(query, granularity=Granularity.DAY)
+    window = query.window
+    first = window.first_day + data.draw(st.integers(0, window.days - 1))
+    inner = replace(query, window=Window(first, window.last_day))
+    world = S.world(seed)
+    outer_rows = _rows_by_bucket(sessions.escalation_rate_rows(world, query))
+    for row in sessions.escalation_rate_rows(world, inner):
+        assert outer_rows[row["time_bucket"]] == row
+
+
+# 3. Granularity additivity
+def _coarsen(rows: list[dict[str, Any]], fields: tuple[str, ...], bucket: Callable[[dt.datetime], dt.datetime]) -> dict[str, dict[str, int]]:
+    sums: dict[str, dict[str, int]] = {}
+    for row in rows:
+        key = bucket(_parse(row["time_bucket"])).strftime("%Y-%m-%dT%H:%M:%SZ")
+        target = sums.setdefault(key, dict.fromkeys(fields, 0))
+        for field in fields:
+            target[field] += row[field]
+    return sums
+
+
+_TRUNCATE = {
+    Granularity.HOUR: lambda t: t.replace(minute=0),
+    Granularity.DAY: lambda t: t.replace(hour=0, minute=0),
+    Granularity.WEEK: lambda t: (t - dt.timedelta(days=t.weekday())).replace(hour=0, minute=0),
+}
+_FINER = {Granularity.HOUR: Granularity.MINUTE, Granularity.DAY: Granularity.HOUR, Granularity.WEEK: Granularity.DAY}
+
+
+@EXAMPLES
+@given(S.seeds, st.sampled_from([Granularity.HOUR, Granularity.DAY, Granularity.WEEK]), S.windows(max_days=2),
+       st.sampled_from(["integrations", "sessions"]), st.data())
+def test_fine_buckets_sum_to_coarse_ones(seed: int, coarse: Granularity, window: Window, family: str,
+                                         data: st.DataObject) -> None:
+    if coarse is Granularity.WEEK:
+        window = Window(window.first_day, window.first_day + data.draw(st.integers(0, 20)))
+    world = S.world(seed)
+    if family == "integrations":
+        filters = {dim: data.draw(S.filter_values(dim)) for dim in ("integration_key", "mode", "slug")}
+        generate, fields = integrations.usage_rows, COUNT_FIELDS["usage"]
+    else:
+        filters = {"channel": data.draw(S.filter_values("channel"))}
+        generate, fields = sessions.escalation_rate_rows, COUNT_FIELDS["sessions"]
+    fine = generate(world, AnalyticsQuery(window, _FINER[coarse], filters))
+    coarse_rows = generate(world, AnalyticsQuery(window, coarse, filters))
+    expected = _coarsen(fine, fields, _TRUNCATE[coarse])
+    assert [row["time_bucket"] for row in coarse_rows] == sorted(expected)
+    for row in coarse_rows:
+        assert {f: row[f] for f in fields} == expected[row["time_bucket"]]
+
+
+# 4. Filter additivity
+@EXAMPLES
+@given(S.seeds, S.integration_queries(), st.sampled_from(["integration_key", "mode", "slug"]))
+def test_filter_values_partition_the_total(seed: int, query: AnalyticsQuery, dim: str) -> None:
+    world = S.world(seed)
+    whole = integrations.usage_rows(world, replace(query, filters={**query.filters, dim: None}))
+    parts = [integrations.usage_rows(world, replace(query, filters={**query.filters, dim: value}))
+             for value in S.catalog_values(dim)]
+    for i, row in enumerate(whole):
+        for field in COUNT_FIELDS["usage"]:
+            assert row[field] == sum(part[i][field] for part in parts)
+
+
+@EXAMPLES
+@given(S.seeds, S.session_queries())
+def test_channels_partition_the_sessions(seed: int, query: AnalyticsQuery) -> None:
+    world = S.world(seed)
+    whole = sessions.escalation_rate_rows(world, replace(query, filters={"channel": None}))
+    parts = [sessions.escalation_rate_rows(world, replace(query, filters={"channel": c}))
+             for c in S.catalog_values("channel")]
+    for i, row in enumerate(whole):
+        for field in COUNT_FIELDS["sessions"]:
+            assert row[field] == sum(part[i][field] for part in parts)
+
+
+# 5. Cross-endpoint agreement
+@EXAMPLES
+@given(S.seeds, S.integration_queries())
+def test_dashboard_agrees_with_every_endpoint(seed: int, query: AnalyticsQuery) -> None:
+    world = S.world(seed)
+    board = integrations.dashboard(world, query)
+    assert board["summary"] == integrations.summary_rows(world, query)
+    assert board["usage"] == integrations.usage_rows(world, query)
+    assert board["success_rate"] == integrations.success_rate_rows(world, query)
+    assert board["latency"] == integrations.latency_rows(world, query)
+    assert board["by_integration"] == integrations.by_integration_rows(world, query)
+    assert board["by_mode"] == integrations.by_mode_rows(world, query)
+    assert board["error_breakdown"] == integrations.error_breakdown_rows(world, query)
+
+    unfiltered_key = replace(query, filters={**query.filters, "integration_key": None})
+    unfiltered_mode = replace(query, filters={**query.filters, "mode": None})
+    usage = integrations.usage_rows(world, query)
+    total = sum(row["invocations"] for row in usage)
+    failures = sum(row["vendor_errors"] + row["exceptions"] for row in usage)
+    assert total == integrations.summary_rows(world, query)[0]["current_invocations"]
+    assert failures == integrations.summary_rows(world, query)[0]["current_failures"]
+    assert sum(r["count"] for r in integrations.error_breakdown_rows(world, query)) == failures
+    assert sum(r["invocations"] for r in integrations.by_integration_rows(world, unfiltered_key)) == \
+        sum(row["invocations"] for row in integrations.usage_rows(world, unfiltered_key))
+    assert sum(r["invocations"] for r in integrations.by_mode_rows(world, unfiltered_mode)) == \
+        sum(row["invocations"] for row in integrations.usage_rows(world, unfiltered_mode))
+    success = sum(row["successful"] for row in integrations.success_rate_rows(world, query))
+    assert success == total - failures
+
+
+@EXAMPLES
+@given(S.seeds, S.integration_queries())
+def test_summary_compares_with_the_window_just_before(seed: int, query: AnalyticsQuery) -> None:
+    world = S.world(seed)
+    row = integrations.summary_rows(world, query)[0]
+    before = replace(query, window=query.window.previous())
+    assert row["previous_invocations"] == integrations.summary_rows(world, before)[0]["current_invocations"]
+    for name in ("invocations", "failures", "success_rate_pct", "avg_latency_ms", "p95_latency_ms"):
+        current, previous, change = row[f"current_{name}"], row[f"previous_{name}"], row[f"pct_change_{name}"]
+        if previous == 0:
+            assert change is None
+        else:
+            assert change == round(100 * (current - previous) / previous, 2)
+
+
+# 6. Row arithmetic
+def _rate_matches(rate: float, part: int, whole: int) -> bool:
+    if whole == 0:
+        return rate == 0.0
+    return abs(rate - 100 * part / whole) <= 0.005 + 1e-9
+
+
+@EXAMPLES
+@given(S.seeds, S.integration_queries())
+def test_every_integration_row_obeys_the_arithmetic(seed: int, query: AnalyticsQuery) -> None:
+    board = integrations.dashboard(S.world(seed), query)
+    labels = [row["time_bucket"] for row in board["usage"]]
+    assert labels == sorted(set(labels)), "buckets ascend without duplicates"
+    assert len(labels) == query.window.bucket_count(query.granularity)
+    for row in board["usage"]:
+        assert row["invocations"] == row["successful"] + row["vendor_errors"] + row["exceptions"]
+        assert all(row[f] >= 0 for f in COUNT_FIELDS["usage"])
+    for row in board["success_rate"]:
+        assert _rate_matches(row["success_rate_pct"], row["successful"], row["invocations"])
+    for row in board["latency"]:
+        assert 0 <= row["p50_ms"] <= row["p90_ms"] <= row["p95_ms"] <= row["p99_ms"] <= row["max_ms"]
+        assert 0 <= row["avg_ms"] <= row["max_ms"]
+        if row["invocations"] == 0:
+            assert row["max_ms"] == 0
+    for row in board["by_integration"] + board["by_mode"]:
+        assert row["invocations"] == row["successful"] + row["vendor_errors"] + row["exceptions"] > 0
+        assert _rate_matches(row["success_rate_pct"], row["successful"], row["invocations"])
+    for group in ("by_integration", "by_mode"):
+        counts = [row["invocations"] for row in board[group]]
+        assert counts == sorted(counts, reverse=True)
+    breakdown = board["error_breakdown"]
+    assert [r["count"] for r in breakdown] == sorted((r["count"] for r in breakdown), reverse=True)
+    if breakdown:
+        assert abs(sum(r["share_pct"] for r in breakdown) - 100) <= 0.01 * len(breakdown)
+
+
+@EXAMPLES
+@given(S.seeds, S.session_queries())
+def test_every_escalation_row_obeys_the_arithmetic(seed: int, query: AnalyticsQuery) -> None:
+    rows = sessions.escalation_rate_rows(S.world(seed), query)
+    assert len(rows) == query.window.bucket_count(query.granularity)
+    first = dt.datetime.combine(dt.date(1970, 1, 1) + dt.timedelta(days=query.window.first_day), dt.time(),
+                                dt.timezone.utc)
+    end = first + dt.timedelta(days=query.window.days)
+    step = {Granularity.MINUTE: 60, Granularity.HOUR: 3600, Granularity.DAY: 86400, Granularity.WEEK: 604800}
+    for row in rows:
+        moment = _parse(row["time_bucket"])
+        assert moment.timestamp() % step[query.granularity] == (
+            345600 if query.granularity is Granularity.WEEK else 0), "aligned (weeks on Mondays)"
+        assert moment < end and moment + dt.timedelta(seconds=step[query.granularity]) > first
+        assert 0 <= row["escalated_sessions"] <= row["total_sessions"]
+        assert _rate_matches(row["escalation_rate_pct"], row["escalated_sessions"], row["total_sessions"])
+
+
+def test_unknown_filter_values_give_zeros_not_errors() -> None:
+    world = S.world(0)
+    window = Window.from_dates(dt.date(2026, 1, 5), dt.date(2026, 1, 11))
+    query = AnalyticsQuery(window, Granularity.DAY, {"integration_key": "myspace", "mode": None, "slug": None})
+    board = integrations.dashboard(world, query)
+    assert len(board["usage"]) == 7 and all(row["invocations"] == 0 for row in board["usage"])
+    assert board["error_breakdown"] == []
+    assert board["summary"][0]["current_invocations"] == 0
+    assert board["summary"][0]["pct_change_invocations"] is None
+    rows = sessions.escalation_rate_rows(world, AnalyticsQuery(window, Granularity.DAY, {"channel": "fax"}))
+    assert [row["total_sessions"] for row in rows] == [0] * 7
