@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from mockserver.http.constraints import check_constraints
+from mockserver.http.scalars import parse_date, parse_datetime, parse_uuid
 from mockserver.responders.regex_sample import sample_regex
 from mockserver.responders.values import ValueSource
 from mockserver.spec.refs import Resolver
@@ -31,7 +33,7 @@ class SchemaFaker:
     def generate(self, schema: Any, name: str = "", depth: int = 0) -> Any:
         schema = self.resolver.deref(schema)
         if not isinstance(schema, dict) or not schema:
-            return self.values.faker.word() if schema != {} else self.values.faker.word()
+            return self.values.faker.word()  # {} or a boolean schema: any value is valid
         if "const" in schema:
             return schema["const"]
         if "enum" in schema:
@@ -123,7 +125,7 @@ class SchemaFaker:
             return None
         target = self.resolver.deref(sub)
         branches = [self.resolver.deref(b) for b in target.get("anyOf", [target])]
-        if any(b.get("type") == "string" for b in branches) and isinstance(value, str):
+        if isinstance(value, str) and any(b.get("type") == "string" and _string_fits(value, b) for b in branches):
             return value
         return None
 
@@ -183,3 +185,14 @@ class SchemaFaker:
         if "exclusiveMaximum" in schema and value >= schema["exclusiveMaximum"]:
             value = float(schema["exclusiveMaximum"]) - 0.01
         return value
+
+
+_FORMAT_PARSERS = {"uuid": parse_uuid, "date": parse_date, "date-time": parse_datetime}
+
+
+def _string_fits(value: str, schema: dict[str, Any]) -> bool:
+    """An echoed identifier must still satisfy the field's format and constraints."""
+    parser = _FORMAT_PARSERS.get(schema.get("format", ""))
+    if parser is not None and parser(value)[1] is not None:
+        return False
+    return check_constraints(value, schema) is None

@@ -46,7 +46,8 @@ class ValueSource:
         return self.datetime()[:10]
 
     def time(self) -> str:
-        return f"{self.rng.randrange(24):02d}:{self.rng.randrange(60):02d}:00"
+        # JSON Schema's "time" is RFC 3339 full-time, which requires an offset.
+        return f"{self.rng.randrange(24):02d}:{self.rng.randrange(60):02d}:00Z"
 
     def by_format(self, fmt: str) -> str | None:
         maker = {"uuid": self.uuid, "date-time": self.datetime, "date": self.date, "time": self.time,

@@ -1,0 +1,51 @@
+"""Same seed, same request, same bytes: across processes with different hash salts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = r"""
+import hashlib, sys
+from starlette.testclient import TestClient
+from mockserver.app import create_app
+from mockserver.settings import Settings
+import datetime as dt
+
+app = create_app(Settings(access_log=False, seed=int(sys.argv[1]),
+                          now=dt.datetime(2026, 1, 15, 12, tzinfo=dt.timezone.utc)))
+digest = hashlib.sha256()
+with TestClient(app) as c:
+    c.headers["x-api-key"] = "k"
+    for path, params in [
+        ("/v1/analytics/integrations/dashboard", {"start_date": "2026-01-05", "end_date": "2026-01-11", "granularity": "hour"}),
+        ("/v1/analytics/sessions/escalation-rate", {"start_date": "2026-01-05", "end_date": "2026-01-06", "granularity": "minute"}),
+        ("/v1/analytics/integrations/by-integration", {"start_date": "2025-01-01", "end_date": "2025-12-31"}),
+        ("/v1/agents", {}),
+        ("/v1/analytics/sessions/volume", {"start_date": "2026-01-05", "end_date": "2026-01-11"}),
+    ]:
+        response = c.get(path, params=params)
+        digest.update(b"%d|" % response.status_code + response.content)
+    response = c.post("/feedback/stats", auth=("u", "p"),
+                      json={"project_id": "acme/evals", "start": "2026-01-10T00:00:00Z"})
+    digest.update(b"%d|" % response.status_code + response.content)
+print(digest.hexdigest())
+"""
+
+
+def _digest(seed: int, hash_seed: str) -> str:
+    env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "-c", SCRIPT, str(seed)], env=env, cwd=root, capture_output=True,
+                            text=True, timeout=120, check=True)
+    return result.stdout.strip()
+
+
+def test_processes_with_different_hash_seeds_answer_identically() -> None:
+    assert _digest(7, "1") == _digest(7, "4242") == _digest(7, "random")
+
+
+def test_the_seed_changes_the_world() -> None:
+    assert _digest(7, "1") != _digest(8, "1")
