@@ -13,16 +13,16 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 import orjson
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError, best_match
 
-from mockserver.http.constraints import check_constraints
+from mockserver.http.constraints import check_constraints, pattern_matches
 from mockserver.http.params import ErrorItem
-from mockserver.http.scalars import Problem, parse_date, parse_datetime, parse_uuid
+from mockserver.http.scalars import FORMAT_PARSERS, Problem
 
 __all__ = ["BodyRule", "BodyOutcome", "BodyParseError", "decode_json"]
 
-_FORMATS = {"date": parse_date, "date-time": parse_datetime, "uuid": parse_uuid}
+_FORMATS = FORMAT_PARSERS
 _FORMAT_CHECKER = FormatChecker(formats=())
 for _name, _parse in _FORMATS.items():
     _FORMAT_CHECKER.checks(_name)(lambda value, _p=_parse: not isinstance(value, str) or _p(value)[1] is None)
@@ -39,6 +39,15 @@ _CONSTRAINT_KEYWORDS = frozenset(
     {"enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
      "minLength", "maxLength", "pattern", "minItems", "maxItems"}
 )
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+    """Patterns match with the real service's regex semantics (``constraints.pattern_matches``)."""
+    if isinstance(instance, str) and not pattern_matches(pattern, instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator = validators.extend(Draft202012Validator, {"pattern": _pattern})
 
 
 class BodyParseError(Exception):
@@ -75,7 +84,7 @@ class BodyRule:
     def __init__(self, schema: dict[str, Any], components: dict[str, Any], required: bool) -> None:
         # Keeping the document's components beside the schema lets "#/components/..." resolve.
         root = {**schema, "components": components}
-        self._validator = Draft202012Validator(root, format_checker=_FORMAT_CHECKER)
+        self._validator = _Validator(root, format_checker=_FORMAT_CHECKER)
         self._required = required
         self._root = schema
         self._components = components

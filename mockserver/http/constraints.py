@@ -12,12 +12,48 @@ from typing import Any
 
 from mockserver.http.scalars import Problem
 
-__all__ = ["check_constraints", "expected_phrase"]
+__all__ = ["check_constraints", "expected_phrase", "pattern_matches"]
+
+
+# pydantic-core matches patterns with Rust's regex crate, where \s is Unicode
+# White_Space; Python's \s also matches \x1c-\x1f, which would reject values the
+# real service accepts. Patterns are rewritten to Rust's class before compiling.
+_RUST_SPACE = "\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+
+
+def _rust_classes(pattern: str) -> str:
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            pair = pattern[i:i + 2]
+            if pair == "\\s":
+                out.append(_RUST_SPACE if in_class else f"[{_RUST_SPACE}]")
+            elif pair == "\\S" and not in_class:
+                out.append(f"[^{_RUST_SPACE}]")
+            else:
+                out.append(pair)
+            i += 2
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+        elif char == "]" and in_class:
+            in_class = False
+        out.append(char)
+        i += 1
+    return "".join(out)
 
 
 @lru_cache(maxsize=512)
 def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+    return re.compile(_rust_classes(pattern))
+
+
+def pattern_matches(pattern: str, text: str) -> bool:
+    """Unanchored, as pydantic-core (and JSON Schema) match patterns."""
+    return _compiled(pattern).search(text) is not None
 
 
 def expected_phrase(options: list[Any]) -> str:
@@ -46,7 +82,7 @@ def check_constraints(value: Any, schema: dict[str, Any]) -> Problem | None:
         if "maxLength" in schema and len(value) > schema["maxLength"]:
             n = schema["maxLength"]
             return ("string_too_long", f"String should have at most {_plural(n, 'character')}", {"max_length": n})
-        if "pattern" in schema and not _compiled(schema["pattern"]).search(value):
+        if "pattern" in schema and not pattern_matches(schema["pattern"], value):
             p = schema["pattern"]
             return ("string_pattern_mismatch", f"String should match pattern '{p}'", {"pattern": p})
     elif isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -118,12 +118,12 @@ class Dispatcher:
         system = self.system_routes.get(path)
         if system is not None and method in ("GET", "HEAD"):
             return system()
-        match = self.router.match(path)
+        match = self.router.match(path, method)
         if match is None:
             return errors.not_found()
-        operation = match.item.operations.get(method)
+        operation = match.operation
         if operation is None:
-            return errors.method_not_allowed(match.item.allow)
+            return errors.method_not_allowed(match.allow)
         endpoint = self.endpoints[id(operation)]
         headers = _headers(scope)
         scheme, refusal = self.authenticator.check(operation.security, headers)

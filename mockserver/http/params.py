@@ -11,15 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from mockserver.http.constraints import check_constraints
-from mockserver.http.scalars import (
-    Problem,
-    parse_bool,
-    parse_date,
-    parse_datetime,
-    parse_float,
-    parse_int,
-    parse_uuid,
-)
+from mockserver.http.scalars import FORMAT_PARSERS, Problem, parse_bool, parse_float, parse_int
 from mockserver.spec.model import Parameter
 from mockserver.spec.refs import Resolver
 
@@ -33,7 +25,7 @@ def _parse_str(text: str) -> tuple[str, None]:
     return text, None
 
 
-_FORMAT_PARSERS: dict[str, Parser] = {"date": parse_date, "date-time": parse_datetime, "uuid": parse_uuid}
+_FORMAT_PARSERS: dict[str, Parser] = dict(FORMAT_PARSERS)
 _TYPE_PARSERS: dict[str, Parser] = {"integer": parse_int, "number": parse_float, "boolean": parse_bool}
 
 

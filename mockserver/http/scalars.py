@@ -145,6 +145,37 @@ def parse_datetime(text: str) -> tuple[dt.datetime | None, Problem | None]:
     return dt.datetime(date.year, date.month, date.day, hour, minute, second, int(fraction), tzinfo=tz), None
 
 
+def _time_problem(reason: str) -> Problem:
+    return ("time_parsing", f"Input should be in a valid time format, {reason}", {"error": reason})
+
+
+def parse_time(text: str) -> tuple[dt.time | None, Problem | None]:
+    """RFC 3339 full-time (``14:30:00Z``, ``09:00:00.5+02:00``): the offset is required, as for date-time."""
+    found = _TIME_RE.match(text)
+    if not found:
+        return None, _time_problem("invalid character in hour" if not text[:2].isdigit() else "invalid time separator, expected `:`")
+    hour, minute, second = int(found.group(1)), int(found.group(2)), int(found.group(3) or 0)
+    if hour > 23:
+        return None, _time_problem("hour value is outside expected range of 0-23")
+    if minute > 59:
+        return None, _time_problem("minute value is outside expected range of 0-59")
+    if second > 59:
+        return None, _time_problem("second value is outside expected range of 0-59")
+    tail = text[found.end():]
+    offset = _OFFSET_RE.match(tail)
+    if not tail or not offset:
+        return None, _time_problem("a UTC offset is required (RFC 3339 full-time)" if not tail else "invalid timezone offset")
+    tz = dt.timezone.utc
+    if offset.group(1):
+        hours, minutes = int(offset.group(2)), int(offset.group(3))
+        if hours > 23 or minutes > 59:
+            return None, _time_problem("timezone offset must be less than 24 hours")
+        delta = dt.timedelta(hours=hours, minutes=minutes)
+        tz = dt.timezone(-delta if offset.group(1) == "-" else delta)
+    fraction = (found.group(4) or "").ljust(6, "0")[:6]
+    return dt.time(hour, minute, second, int(fraction), tzinfo=tz), None
+
+
 def parse_uuid(text: str) -> tuple[str | None, Problem | None]:
     """The hyphenated 8-4-4-4-12 form, with the ``uuid`` crate's error reasons."""
     reason = _uuid_reason(text)
@@ -168,3 +199,7 @@ def _uuid_reason(text: str) -> str | None:
         if len(group) != expected:
             return f"invalid group length in group {number}: expected {expected}, found {len(group)}"
     return None
+
+
+# String formats checked the same way in parameters, bodies and generated responses.
+FORMAT_PARSERS = {"date": parse_date, "date-time": parse_datetime, "time": parse_time, "uuid": parse_uuid}

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockserver.http.body import BodyRule
+from mockserver.http.form import FormRule
 from mockserver.http.params import ErrorItem, ParameterRule, compile_parameter
 from mockserver.spec.model import Operation
 from mockserver.spec.refs import Resolver
@@ -37,6 +38,10 @@ class RequestValidator:
             components = resolver.document.get("components", {})
             self.body_rule = BodyRule(body.json_schema, components, body.required)
         self.body_required = body is not None and body.required
+        self.form_rule: FormRule | None = None
+        if body is not None and body.json_schema is None and body.form_schema is not None:
+            schema = resolver.deref(body.form_schema)
+            self.form_rule = FormRule(tuple(schema.get("required", ())))
 
     def validate(
         self,
@@ -70,6 +75,8 @@ class RequestValidator:
             outcome = self.body_rule.validate(raw_body, content_type)
             body = outcome.value
             errors.extend(outcome.errors)
+        elif self.form_rule is not None:
+            errors.extend(self.form_rule.validate(raw_body, content_type))
         if errors:
             return errors
         return ValidRequest(values, body, raw)

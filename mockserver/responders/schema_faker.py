@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from mockserver.http.constraints import check_constraints
-from mockserver.http.scalars import parse_date, parse_datetime, parse_uuid
+from mockserver.http.scalars import FORMAT_PARSERS
 from mockserver.responders.regex_sample import sample_regex
 from mockserver.responders.values import ValueSource
 from mockserver.spec.refs import Resolver
@@ -187,12 +187,9 @@ class SchemaFaker:
         return value
 
 
-_FORMAT_PARSERS = {"uuid": parse_uuid, "date": parse_date, "date-time": parse_datetime}
-
-
 def _string_fits(value: str, schema: dict[str, Any]) -> bool:
     """An echoed identifier must still satisfy the field's format and constraints."""
-    parser = _FORMAT_PARSERS.get(schema.get("format", ""))
+    parser = FORMAT_PARSERS.get(schema.get("format", ""))
     if parser is not None and parser(value)[1] is not None:
         return False
     return check_constraints(value, schema) is None

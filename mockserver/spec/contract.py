@@ -126,7 +126,8 @@ def _operation(
         rb = resolver.deref(op["requestBody"])
         content = rb.get("content", {})
         json_schema = content.get("application/json", {}).get("schema")
-        body = RequestBody(bool(rb.get("required", False)), tuple(content), json_schema)
+        form = content.get("multipart/form-data") or content.get("application/x-www-form-urlencoded") or {}
+        body = RequestBody(bool(rb.get("required", False)), tuple(content), json_schema, form.get("schema"))
     requirements = op.get("security", document.get("security", []))
     security = tuple(schemes[name] for req in requirements for name in req if name in schemes)
     responses = {}

@@ -45,6 +45,7 @@ class RequestBody:
     required: bool
     media_types: tuple[str, ...]
     json_schema: dict[str, Any] | None  # the application/json schema, refs unresolved
+    form_schema: dict[str, Any] | None = None  # multipart/form-data or urlencoded schema
 
 
 @dataclass(frozen=True, slots=True)

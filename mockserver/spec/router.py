@@ -3,6 +3,12 @@
 Static paths are looked up in a dict; templated ones are tried grouped by segment
 count, those with fewer variables first, so ``/v1/agents/search`` beats
 ``/v1/agents/{agent_id}`` whatever order the document lists them in.
+
+Like Starlette, a template that matches the path but not the method does not
+end the search: ``GET /docs/{id}/versions/{ref}`` and ``DELETE
+/docs/{id}/versions/{version_id}`` can both be served. Only when no template has
+the method is it a 405, whose ``Allow`` lists every method any matching
+template serves at that URL.
 """
 
 from __future__ import annotations
@@ -23,15 +29,13 @@ class PathItem:
     template: str
     operations: dict[str, Operation] = field(default_factory=dict)  # by upper-case method
 
-    @property
-    def allow(self) -> str:
-        return ", ".join(sorted(self.operations))
-
 
 @dataclass(frozen=True, slots=True)
 class RouteMatch:
     item: PathItem
     path_params: dict[str, str]
+    operation: Operation | None  # None: the path exists but not with this method (405)
+    allow: str = ""  # for a 405: every method served at this URL
 
 
 class Router:
@@ -55,13 +59,23 @@ class Router:
         self._templated = {n: sorted(group, key=lambda g: g[0]) for n, group in templated.items()}
         self.items = items
 
-    def match(self, path: str) -> RouteMatch | None:
+    def match(self, path: str, method: str) -> RouteMatch | None:
         item = self._static.get(path)
-        if item is not None:
-            return RouteMatch(item, {})
-        for _, regex, names, item in self._templated.get(path.count("/"), ()):
+        if item is not None and method in item.operations:
+            return RouteMatch(item, {}, item.operations[method])
+        first: PathItem | None = item
+        methods = set(item.operations) if item is not None else set()
+        for _, regex, names, candidate in self._templated.get(path.count("/"), ()):
             found = regex.match(path)
-            if found:
-                return RouteMatch(item, {n: unquote(v) for n, v in zip(names, found.groups())})
-        return None
+            if not found:
+                continue
+            operation = candidate.operations.get(method)
+            if operation is not None:
+                params = {n: unquote(v) for n, v in zip(names, found.groups())}
+                return RouteMatch(candidate, params, operation)
+            first = first or candidate
+            methods.update(candidate.operations)
+        if first is None:
+            return None
+        return RouteMatch(first, {}, None, ", ".join(sorted(methods)))
 
