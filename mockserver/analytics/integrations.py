@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from mockserver.analytics.measures import Series, Totals, pct_change, rate_pct, timeseries, window_totals
 from mockserver.analytics.query import AnalyticsQuery
 from mockserver.world.calendar import Window, bucket_labels
-from mockserver.world.latency import latency_stats
+from mockserver.world.latency import latency_stats, sampled
 from mockserver.world.world import World
 
 __all__ = [
@@ -75,7 +75,7 @@ def success_rate_rows(world: World, query: AnalyticsQuery) -> list[Row]:
 
 
 def latency_rows(world: World, query: AnalyticsQuery) -> list[Row]:
-    return _latency(_series(world, query))
+    return _latency(_series(world, query), world, query)
 
 
 def _usage(s: Series) -> list[Row]:
@@ -100,9 +100,10 @@ def _success_rate(s: Series) -> list[Row]:
     ]
 
 
-def _latency(s: Series) -> list[Row]:
+def _latency(s: Series, world: World, query: AnalyticsQuery) -> list[Row]:
     invocations = s.count("success", *FAILURES)
-    stats = latency_stats(invocations, s.s1, s.s2)
+    width = query.granularity.seconds
+    stats = sampled(latency_stats(invocations, s.s1, s.s2), world.seed, s.starts, width, invocations)
     columns = zip(bucket_labels(s.starts), invocations.tolist(), stats.p50.tolist(), stats.p90.tolist(),
                   stats.p95.tolist(), stats.p99.tolist(), stats.avg.tolist(), stats.max.tolist())
     return [
@@ -199,7 +200,7 @@ def dashboard(world: World, query: AnalyticsQuery) -> Row:
         "summary": summary_rows(world, query),
         "usage": _usage(series),
         "success_rate": _success_rate(series),
-        "latency": _latency(series),
+        "latency": _latency(series, world, query),
         "by_integration": by_integration_rows(world, query),
         "by_mode": by_mode_rows(world, query),
         "error_breakdown": error_breakdown_rows(world, query),

@@ -15,13 +15,15 @@ from mockserver.http.scalars import Problem
 __all__ = ["check_constraints", "expected_phrase", "pattern_matches"]
 
 
-# pydantic-core matches patterns with Rust's regex crate, where \s is Unicode
-# White_Space; Python's \s also matches \x1c-\x1f, which would reject values the
-# real service accepts. Patterns are rewritten to Rust's class before compiling.
-_RUST_SPACE = "\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+# JSON Schema patterns are ECMA-262 regular expressions, where \s is a fixed set
+# of spaces; Python's \s also matches \x1c-\x1f and \x85, which would reject
+# values every JSON Schema validator accepts. Patterns are rewritten to the ECMA
+# class before compiling. (pydantic-core's Rust regex differs from ECMA only on
+# \x85 and \ufeff; docs/validation.md.)
+_ECMA_SPACE = "\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
 
 
-def _rust_classes(pattern: str) -> str:
+def _ecma_classes(pattern: str) -> str:
     out: list[str] = []
     in_class = False
     i = 0
@@ -30,9 +32,9 @@ def _rust_classes(pattern: str) -> str:
         if char == "\\" and i + 1 < len(pattern):
             pair = pattern[i:i + 2]
             if pair == "\\s":
-                out.append(_RUST_SPACE if in_class else f"[{_RUST_SPACE}]")
+                out.append(_ECMA_SPACE if in_class else f"[{_ECMA_SPACE}]")
             elif pair == "\\S" and not in_class:
-                out.append(f"[^{_RUST_SPACE}]")
+                out.append(f"[^{_ECMA_SPACE}]")
             else:
                 out.append(pair)
             i += 2
@@ -48,7 +50,7 @@ def _rust_classes(pattern: str) -> str:
 
 @lru_cache(maxsize=512)
 def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(_rust_classes(pattern))
+    return re.compile(_ecma_classes(pattern))
 
 
 def pattern_matches(pattern: str, text: str) -> bool:

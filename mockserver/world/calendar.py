@@ -27,6 +27,10 @@ class Granularity(str, Enum):
     DAY = "day"
     WEEK = "week"
 
+    @property
+    def seconds(self) -> int:
+        return {"minute": 60, "hour": 3600, "day": 86400, "week": 604800}[self.value]
+
 
 def day_number(day: dt.date) -> int:
     return (day - EPOCH).days

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["LatencyStats", "latency_stats"]
+from mockserver.world.rng import hash_keys, standard_normal
+
+__all__ = ["LatencyStats", "latency_stats", "sampled"]
 
 F64 = NDArray[np.float64]
 
@@ -63,3 +65,26 @@ def latency_stats(n: NDArray[np.int64], s1: F64, s2: F64) -> LatencyStats:
     tail = np.where(single, avg, quantile(_expected_max_z(count)))
     top = np.maximum(np.maximum(tail, p99), avg)
     return LatencyStats(p50, p90, p95, p99, avg, top)
+
+
+_SAMPLING = 7  # stream id of the per-bucket sampling noise
+
+
+def sampled(stats: LatencyStats, seed: int, starts: NDArray[np.int64], width_seconds: int, n: NDArray[np.int64]) -> LatencyStats:
+    """What one bucket's measured latencies look like: the fitted figures times a sampling wobble.
+
+    The wobble is keyed by (seed, bucket start, bucket width) only, so it is the
+    same for every filter (a slow minute is slow for everyone, like shared
+    infrastructure) and every window; smaller buckets wobble more. One factor
+    per bucket keeps the percentiles ordered.
+    """
+    count = np.asarray(n, dtype=np.float64)
+    sigma = np.minimum(0.35, 0.04 + 0.6 / np.sqrt(count + 1.0))
+    z = standard_normal(hash_keys(seed, _SAMPLING, width_seconds, starts))
+    factor = np.exp(sigma * z - sigma * sigma / 2.0)
+
+    def scaled(values: F64) -> F64:
+        return np.round(values * factor, 2)
+
+    return LatencyStats(scaled(stats.p50), scaled(stats.p90), scaled(stats.p95), scaled(stats.p99),
+                        scaled(stats.avg), scaled(stats.max))
