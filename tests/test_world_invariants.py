@@ -253,3 +253,23 @@ def test_unknown_filter_values_give_zeros_not_errors() -> None:
     assert board["summary"][0]["pct_change_invocations"] is None
     rows = sessions.escalation_rate_rows(world, AnalyticsQuery(window, Granularity.DAY, {"channel": "fax"}))
     assert [row["total_sessions"] for row in rows] == [0] * 7
+
+
+@EXAMPLES
+@given(S.seeds, S.windows(max_days=2))
+def test_latency_moments_add_up_across_granularities(seed: int, window: Window) -> None:
+    """Latency is carried as additive moments, so hour moments sum to their day exactly (to float precision)."""
+    import numpy as np
+
+    from mockserver.world.traffic import series
+
+    world = S.world(seed)
+    table = world.integrations
+    leaves = np.arange(len(table))
+    minutes = series(table, leaves, window, Granularity.MINUTE, world.params, with_latency=True)
+    hours = series(table, leaves, window, Granularity.HOUR, world.params, with_latency=True)
+    days = series(table, leaves, window, Granularity.DAY, world.params, with_latency=True)
+    for fine, coarse, width in ((minutes, hours, 60), (hours, days, 24)):
+        assert np.array_equal(fine.counts.reshape(len(leaves), -1, width).sum(axis=2), coarse.counts)
+        assert np.allclose(fine.m1.reshape(len(leaves), -1, width).sum(axis=2), coarse.m1, rtol=1e-9)
+        assert np.allclose(fine.m2.reshape(len(leaves), -1, width).sum(axis=2), coarse.m2, rtol=1e-9)

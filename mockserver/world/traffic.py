@@ -29,7 +29,8 @@ __all__ = ["WorldParams", "BucketSeries", "series"]
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 
-_DAY, _NOISE, _HOUR, _MINUTE, _BAD, _BAD_HOUR = 1, 2, 3, 4, 5, 6
+_DAY, _NOISE, _HOUR, _MINUTE, _BAD, _BAD_HOUR, _LATENCY_DAY = 1, 2, 3, 4, 5, 6, 8
+_LATENCY_DAY_SIGMA = 0.07  # day-to-day wobble of an integration's latency
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,9 @@ class _DayPlan:
         noise = np.exp(sigma * noise_z - sigma * sigma / 2)
         self.weekday = weekday(days)
         self.expected = table.daily_rate[leaves][:, None] * world.weekday[self.weekday][None, :] * noise
+        lat_z = standard_normal(hash_keys(seed, _LATENCY_DAY, table.group_keys[group][:, None], days[None, :]))
+        ls = _LATENCY_DAY_SIGMA
+        self.day_latency = np.exp(ls * lat_z - ls * ls / 2)  # (L, D): every hour of the day alike
         rate_factor = np.ones((n_leaves, n_days, 24))
         latency_factor = np.ones((n_leaves, n_days, 24))
         touched = np.zeros((n_leaves, n_days), dtype=bool)
@@ -77,7 +81,7 @@ class _DayPlan:
         self.touched = touched
         self.latency_touched = touched & (latency_factor != 1.0).any(axis=2)
         self.rate_factor = rate_factor
-        self.latency_factor = latency_factor
+        self.latency_factor = latency_factor * self.day_latency[:, :, None]
         shape = world.hour_shape[None, None, :]
         self.expected = np.where(touched, self.expected * (shape * rate_factor).sum(axis=2), self.expected)
 
@@ -159,8 +163,9 @@ def series(
     m2_unit = table.latency_m2[leaves]
     n_leaves, n_days = day_counts.shape
     if granularity in (Granularity.DAY, Granularity.WEEK):
-        m1 = day_counts * m1_unit[:, None] if with_latency else np.zeros(day_counts.shape)
-        m2 = day_counts * m2_unit[:, None] if with_latency else np.zeros(day_counts.shape)
+        f = plan.day_latency
+        m1 = day_counts * f * m1_unit[:, None] if with_latency else np.zeros(day_counts.shape)
+        m2 = day_counts * f * f * m2_unit[:, None] if with_latency else np.zeros(day_counts.shape)
         if with_latency and plan.latency_touched.any():
             rows = np.nonzero(plan.latency_touched)
             hours = plan.hour_counts(day_counts, rows)
