@@ -13,6 +13,7 @@ from mockserver.http.security import Authenticator, Credentials
 from mockserver.http.validation import RequestValidator
 from mockserver.paths import FIXTURES_DIR
 from mockserver.responders.analytics import analytics_responders
+from mockserver.responders.feedback import feedback_responders
 from mockserver.responders.registry import ResponderTable
 from mockserver.settings import Settings
 from mockserver.spec.contract import Contract, load_contract
@@ -53,7 +54,9 @@ def build_dispatcher(settings: Settings, responders: ResponderTable | None = Non
 def default_responders(settings: Settings) -> ResponderTable:
     """The dedicated generators; every other operation gets the schema responder."""
     worlds = WorldBook(FIXTURES_DIR / "catalog.yaml")
-    return ResponderTable(analytics_responders(worlds, settings.limits))
+    dedicated = analytics_responders(worlds, settings.limits)
+    dedicated.update(feedback_responders(FIXTURES_DIR / "feedback.yaml", worlds.catalog))
+    return ResponderTable(dedicated)
 
 
 def create_app(settings: Settings | None = None) -> ASGIApp:

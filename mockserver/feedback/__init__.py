@@ -1,0 +1,1 @@
+"""The Weave feedback world and the two endpoints over it (stats, payload schema)."""

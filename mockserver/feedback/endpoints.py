@@ -1,0 +1,149 @@
+"""``POST /feedback/stats`` and ``POST /feedback/payload_schema`` as pure functions of (world, body, now)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from mockserver.feedback.catalog import FeedbackCatalog
+from mockserver.feedback.request import (
+    FeedbackError,
+    TimeRange,
+    body_datetime,
+    check_json_path,
+    percentile_key,
+    resolve_granularity,
+    resolve_range,
+    slug,
+    utc_text,
+    zone,
+)
+from mockserver.feedback.rows import Rows, generate_rows, trigger_ref
+from mockserver.feedback.stats import DEFAULT_AGGREGATIONS, MetricPlan, bucket_aggregates, window_aggregates
+
+__all__ = ["FeedbackWorld", "feedback_stats", "payload_schema"]
+
+F64 = NDArray[np.float64]
+_FIRST_INSTANT = -62135596800  # 0001-01-01T00:00:00Z: buckets cannot start earlier
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackWorld:
+    catalog: FeedbackCatalog
+    seed: int
+    weekday: F64
+    hour_shape: F64  # relative, mean 1
+
+
+def _plans(metrics: list[dict[str, Any]]) -> list[MetricPlan]:
+    plans = []
+    for metric in metrics:
+        path = metric["json_path"]
+        check_json_path(path)
+        value_type = metric.get("value_type") or "numeric"
+        aggregations = tuple(metric.get("aggregations") or DEFAULT_AGGREGATIONS[value_type])
+        percentiles = tuple((percentile_key(p), round(p / 100, 6)) for p in metric.get("percentiles") or ())
+        if value_type != "numeric":
+            percentiles = ()  # documented: percentiles apply to numeric metrics only
+        plans.append(MetricPlan(path, slug(path), value_type, aggregations, percentiles))
+    return plans
+
+
+def _rows(world: FeedbackWorld, body: dict[str, Any], window: TimeRange) -> Rows:
+    catalog = world.catalog
+    wanted_type = body.get("feedback_type")
+    type_mask = np.array([wanted_type is None or t.name == wanted_type for t in catalog.types])
+    start_ts, end_ts = window.start.timestamp(), window.end.timestamp()
+    first_minute, last_minute = math.floor(start_ts / 60), math.ceil(end_ts / 60)
+    rows = generate_rows(catalog, world.seed, body["project_id"], first_minute, last_minute,
+                         world.weekday, world.hour_shape, type_mask)
+    keep = (rows.created_at >= start_ts) & (rows.created_at < end_ts)
+    ref = body.get("trigger_ref")
+    if ref is not None:
+        allowed = _matching_refs(catalog, body["project_id"], ref)
+        keep &= np.isin(rows.type_index * 1000 + rows.version_index, list(allowed))
+    return rows.take(keep)
+
+
+def _matching_refs(catalog: FeedbackCatalog, project_id: str, wanted: str) -> set[int]:
+    """(type, version) pairs whose ref matches exactly, or by prefix when ``wanted`` ends in ``:*``."""
+    prefix = wanted[:-2] if wanted.endswith(":*") else None
+    matches = set()
+    for t, ftype in enumerate(catalog.types):
+        for v, (version, _) in enumerate(ftype.versions):
+            ref = trigger_ref(project_id, ftype, version)
+            if (prefix is not None and ref.startswith(prefix)) or ref == wanted:
+                matches.add(t * 1000 + v)
+    return matches
+
+
+def feedback_stats(world: FeedbackWorld, body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    window = resolve_range(body_datetime(body["start"]), body_datetime(body.get("end")), now)  # type: ignore[arg-type]
+    timezone_name = body.get("timezone", "UTC")
+    tz = zone(timezone_name)
+    metrics = body.get("metrics") or []
+    head = {"start": utc_text(window.start), "end": utc_text(window.end)}
+    if not metrics:
+        return {**head, "granularity": 3600, "timezone": timezone_name, "buckets": [], "window_stats": None}
+    plans = _plans(metrics)
+    granularity = resolve_granularity(body.get("granularity"), window.span_seconds)
+    start_ts, end_ts = window.start.timestamp(), window.end.timestamp()
+    first = math.floor(start_ts / granularity) * granularity
+    if first < _FIRST_INSTANT:
+        raise FeedbackError(f"granularity {granularity} would start the first bucket before year 1")
+    n_buckets = max(0, math.ceil((end_ts - first) / granularity))
+    rows = _rows(world, body, window)
+    bucket_index = (rows.created_at - first) // granularity
+    labels = _labels(first, granularity, n_buckets, tz)
+    return {
+        **head,
+        "granularity": granularity,
+        "timezone": timezone_name,
+        "buckets": bucket_aggregates(rows, bucket_index, n_buckets, plans, labels),
+        "window_stats": window_aggregates(rows, plans),
+    }
+
+
+def _labels(first: int, granularity: int, n: int, tz: dt.tzinfo) -> list[str]:
+    """Bucket starts rendered in the request's timezone (``2024-01-01T00:00:00-05:00``); boundaries stay epoch-aligned."""
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    try:
+        return [(epoch + dt.timedelta(seconds=first + k * granularity)).astimezone(tz).isoformat() for k in range(n)]
+    except (OverflowError, ValueError) as exc:
+        raise FeedbackError(f"bucket timestamps fall outside the representable range ({exc})") from exc
+
+
+def payload_schema(world: FeedbackWorld, body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    window = resolve_range(body_datetime(body["start"]), body_datetime(body.get("end")), now)  # type: ignore[arg-type]
+    rows = _rows(world, body, window)
+    limit = int(body.get("sample_limit") or 2000)
+    latest: dict[str, int] = {}
+    catalog = world.catalog
+    for index in np.argsort(rows.created_at, kind="stable").tolist():
+        ftype = catalog.types[int(rows.type_index[index])]
+        version = ftype.versions[int(rows.version_index[index])][0]
+        latest[trigger_ref(body["project_id"], ftype, version)] = index  # ascending: the last one wins
+    seen: dict[str, set[str]] = {}
+    for ref in sorted(latest)[:limit]:
+        index = latest[ref]
+        for path, column in rows.columns.items():
+            if column.kind == "categorical":
+                if column.codes is not None and column.codes[index] >= 0:
+                    seen.setdefault(path, set()).add("categorical")
+            elif column.numbers is not None and not np.isnan(column.numbers[index]):
+                seen.setdefault(path, set()).add(column.kind)
+    paths = [{"json_path": path, "value_type": _inferred(kinds)} for path, kinds in sorted(seen.items())]
+    return {"paths": paths}
+
+
+def _inferred(kinds: set[str]) -> str:
+    if kinds == {"boolean"}:
+        return "boolean"
+    if kinds == {"numeric"}:
+        return "numeric"
+    return "categorical"

@@ -1,0 +1,156 @@
+"""Feedback rows, generated per minute from (seed, project, feedback type, minute).
+
+A row's existence, timestamp, trigger version and payload depend only on those
+coordinates and its ordinal within the minute, so any window sees the same rows
+and buckets always agree with window statistics. Volume follows the same weekday
+and hour-of-day shapes as the rest of the product (``fixtures/catalog.yaml``),
+scaled by a stable per-project factor so projects differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from mockserver.feedback.catalog import FeedbackCatalog, FeedbackType, Leaf
+from mockserver.world.calendar import weekday
+from mockserver.world.keys import stable_key
+from mockserver.world.rng import hash_keys, poisson, standard_normal, uniform
+
+__all__ = ["Rows", "Column", "generate_rows", "trigger_ref"]
+
+I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
+_COUNT, _SECOND, _VERSION, _LEAF, _PRESENT, _PROJECT = 11, 12, 13, 14, 15, 16
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One payload path over all rows. Numbers and booleans as floats (NaN = absent); labels as codes (-1 = absent)."""
+
+    kind: str
+    numbers: F64 | None = None
+    codes: I64 | None = None
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    created_at: I64  # epoch seconds
+    type_index: I64
+    version_index: I64
+    columns: dict[str, Column]
+
+    def __len__(self) -> int:
+        return len(self.created_at)
+
+    def take(self, mask: NDArray[np.bool_]) -> Rows:
+        columns = {
+            path: Column(c.kind, None if c.numbers is None else c.numbers[mask],
+                         None if c.codes is None else c.codes[mask], c.labels)
+            for path, c in self.columns.items()
+        }
+        return Rows(self.created_at[mask], self.type_index[mask], self.version_index[mask], columns)
+
+
+def trigger_ref(project_id: str, ftype: FeedbackType, version: str) -> str:
+    return f"weave:///{project_id}/op/{ftype.trigger_name}:{version}"
+
+
+def project_factor(seed: int, project_id: str) -> float:
+    """Stable volume multiplier per project: most projects are ordinary, a few are busy."""
+    z = float(standard_normal(hash_keys(seed, _PROJECT, stable_key("project", project_id))))
+    return float(np.exp(0.6 * z - 0.18))
+
+
+def generate_rows(catalog: FeedbackCatalog, seed: int, project_id: str, first_minute: int, last_minute: int,
+                  weekday_shape: F64, hour_shape: F64, type_mask: NDArray[np.bool_]) -> Rows:
+    """Every row of the selected feedback types created in minutes ``[first_minute, last_minute)``."""
+    project = stable_key("project", project_id)
+    scale = project_factor(seed, project_id)
+    minutes = np.arange(first_minute, last_minute, dtype=np.int64)
+    days = minutes // 1440
+    shape = weekday_shape[weekday(days)] * hour_shape[(minutes // 60) % 24]
+    parts: list[tuple[int, I64, I64]] = []
+    for t, ftype in enumerate(catalog.types):
+        if not type_mask[t]:
+            continue
+        type_key = stable_key("feedback_type", ftype.name)
+        rate = ftype.rows_per_day / 1440.0 * scale * shape
+        counts = poisson(rate, hash_keys(seed, _COUNT, project, type_key, minutes))
+        row_minutes = np.repeat(minutes, counts)
+        ordinal = np.arange(len(row_minutes)) - np.repeat(np.cumsum(counts) - counts, counts)
+        parts.append((t, row_minutes, hash_keys(seed, project, type_key, row_minutes, ordinal)))
+    return _assemble(catalog, parts)
+
+
+def _assemble(catalog: FeedbackCatalog, parts: list[tuple[int, I64, NDArray[np.uint64]]]) -> Rows:
+    created, types, versions = [], [], []
+    sizes = []
+    for t, row_minutes, keys in parts:
+        ftype = catalog.types[t]
+        created.append(row_minutes * 60 + (hash_keys(keys, _SECOND) % np.uint64(60)).astype(np.int64))
+        types.append(np.full(len(keys), t, dtype=np.int64))
+        shares = np.cumsum([share for _, share in ftype.versions])
+        versions.append(np.minimum(np.searchsorted(shares, uniform(hash_keys(keys, _VERSION)), side="right"),
+                                   len(shares) - 1).astype(np.int64))
+        sizes.append(len(keys))
+    total = sum(sizes)
+    result: dict[str, Column] = {}
+    offset = 0
+    for (t, _, keys), size in zip(parts, sizes):
+        values: dict[str, F64] = {}
+        for index, leaf in enumerate(catalog.types[t].leaves):
+            column = result.get(leaf.path)
+            if column is None:
+                column = _empty_column(leaf, total)
+                result[leaf.path] = column
+            drawn = _draw(leaf, hash_keys(keys, _LEAF, index), values)
+            present = uniform(hash_keys(keys, _PRESENT, index)) < leaf.present
+            if leaf.kind == "categorical" and column.codes is not None:
+                column.codes[offset:offset + size] = np.where(present & (drawn >= 0), drawn, -1).astype(np.int64)
+            elif column.numbers is not None:
+                column.numbers[offset:offset + size] = np.where(present, drawn, np.nan)
+            if leaf.kind == "numeric":
+                values[leaf.path] = np.where(present, drawn, np.nan)
+        offset += size
+    empty = np.zeros(0, dtype=np.int64)
+    return Rows(
+        created_at=np.concatenate(created) if created else empty,
+        type_index=np.concatenate(types) if types else empty,
+        version_index=np.concatenate(versions) if versions else empty,
+        columns=result,
+    )
+
+
+def _empty_column(leaf: Leaf, size: int) -> Column:
+    if leaf.kind == "categorical":
+        return Column("categorical", codes=np.full(size, -1, dtype=np.int64), labels=leaf.labels)
+    return Column(leaf.kind, numbers=np.full(size, np.nan))
+
+
+def _draw(leaf: Leaf, keys: NDArray[np.uint64], numeric: dict[str, F64]) -> F64:
+    p = leaf.params
+    if leaf.kind == "numeric":
+        z = standard_normal(keys)
+        if "median" in p:
+            value = float(p["median"]) * np.exp(float(p["sigma"]) * z)
+        else:
+            value = float(p["mean"]) + float(p["sd"]) * z
+        value = np.clip(value, p.get("min", -np.inf), p.get("max", np.inf))
+        return np.round(value, int(p.get("decimals", 3)))
+    if leaf.kind == "boolean":
+        if "from" in p:
+            source = numeric[p["from"]]
+            truth = source > float(p["above"]) if "above" in p else source < float(p["below"])
+            return np.where(np.isnan(source), np.nan, truth.astype(np.float64))
+        return (uniform(keys) < float(p["p_true"])).astype(np.float64)
+    if "from" in p:
+        source = numeric[p["from"]]
+        codes = np.searchsorted(np.asarray(p["cuts"], dtype=np.float64), np.nan_to_num(source), side="right")
+        return np.where(np.isnan(source), -1, codes).astype(np.float64)
+    weights = np.cumsum(list(p["choices"].values()), dtype=np.float64)
+    codes = np.searchsorted(weights / weights[-1], uniform(keys), side="right")
+    return np.minimum(codes, len(weights) - 1).astype(np.float64)

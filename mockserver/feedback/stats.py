@@ -1,0 +1,147 @@
+"""Aggregating feedback rows into buckets and window statistics.
+
+One set of rows feeds both, so the invariants hold by construction: bucket
+counts sum to the window's rows, window sums are the sums of bucket sums, and
+window min/max are the extremes over buckets. Empty-bucket values follow the
+real query builder: 0 for ``sum_``/``avg_``/``count_``, null for ``min_``/``max_``
+and percentiles. Window values are floats (counts too), null when undefined.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from mockserver.feedback.rows import Rows
+
+__all__ = ["MetricPlan", "Extracted", "extract", "bucket_aggregates", "window_aggregates"]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+DEFAULT_AGGREGATIONS = {"numeric": ("avg", "min", "max"), "boolean": ("count_true", "count_false"),
+                        "categorical": ("count",)}
+
+
+@dataclass(frozen=True, slots=True)
+class MetricPlan:
+    json_path: str
+    slug: str
+    value_type: str
+    aggregations: tuple[str, ...]
+    percentiles: tuple[tuple[str, float], ...]  # (key part "p95", level 0.95)
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """Per row: the metric's value as a number (NaN = null), and whether it is non-null."""
+
+    numbers: F64
+    present: NDArray[np.bool_]
+
+
+def extract(rows: Rows, plan: MetricPlan) -> Extracted:
+    """Value extraction by value_type, as the real service's JSON functions do it.
+
+    numeric: JSON numbers only (booleans, strings and objects give null);
+    boolean: JSON true/false only, as 1/0; categorical: the string, "" when the
+    path is missing or not a string, so never null.
+    """
+    column = rows.columns.get(plan.json_path)
+    size = len(rows)
+    if plan.value_type == "categorical":
+        return Extracted(np.full(size, np.nan), np.ones(size, dtype=bool))
+    if column is None or column.numbers is None or column.kind != plan.value_type:
+        return Extracted(np.full(size, np.nan), np.zeros(size, dtype=bool))
+    return Extracted(column.numbers, ~np.isnan(column.numbers))
+
+
+def _group_percentiles(values: F64, groups: I64, n_groups: int, levels: list[float]) -> list[F64]:
+    """Linear interpolation at level * (n - 1) within each group; NaN for empty groups."""
+    order = np.lexsort((values, groups))
+    sorted_values, sorted_groups = values[order], groups[order]
+    counts = np.bincount(sorted_groups, minlength=n_groups)
+    starts = np.cumsum(counts) - counts
+    out = []
+    has = counts > 0
+    for level in levels:
+        position = level * np.maximum(counts - 1, 0)
+        low = np.floor(position).astype(np.int64)
+        high = np.ceil(position).astype(np.int64)
+        lo_idx = np.where(has, starts + low, 0)
+        hi_idx = np.where(has, starts + high, 0)
+        if len(sorted_values):
+            lo_v, hi_v = sorted_values[lo_idx], sorted_values[hi_idx]
+            result = lo_v + (hi_v - lo_v) * (position - low)
+        else:
+            result = np.zeros(n_groups)
+        out.append(np.where(has, result, np.nan))
+    return out
+
+
+def _reduce(extracted: Extracted, groups: I64, n_groups: int, plan: MetricPlan) -> dict[str, F64]:
+    """Every aggregation and percentile of one metric per group (NaN where undefined)."""
+    present = extracted.present
+    numeric = present & ~np.isnan(extracted.numbers)
+    values = extracted.numbers[numeric]
+    value_groups = groups[numeric]
+    count_values = np.bincount(groups[present], minlength=n_groups).astype(np.float64)
+    numeric_count = np.bincount(value_groups, minlength=n_groups).astype(np.float64)
+    sums = np.bincount(value_groups, weights=values, minlength=n_groups)
+    result: dict[str, F64] = {}
+    for aggregation in plan.aggregations:
+        if aggregation == "count":
+            result["count"] = count_values
+        elif aggregation == "sum":
+            result["sum"] = np.where(numeric_count > 0, sums, np.nan)
+        elif aggregation == "avg":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                result["avg"] = np.where(numeric_count > 0, sums / np.maximum(numeric_count, 1), np.nan)
+        elif aggregation in ("min", "max"):
+            extreme = np.full(n_groups, np.inf if aggregation == "min" else -np.inf)
+            (np.minimum if aggregation == "min" else np.maximum).at(extreme, value_groups, values)
+            result[aggregation] = np.where(numeric_count > 0, extreme, np.nan)
+        elif aggregation == "count_true":
+            result["count_true"] = np.bincount(value_groups, weights=(values == 1.0), minlength=n_groups)
+        elif aggregation == "count_false":
+            result["count_false"] = np.bincount(value_groups, weights=(values == 0.0), minlength=n_groups)
+    if plan.percentiles:
+        levels = [level for _, level in plan.percentiles]
+        for (key, _), column in zip(plan.percentiles, _group_percentiles(values, value_groups, n_groups, levels)):
+            result[key] = column
+    return result
+
+
+_ZERO_WHEN_EMPTY = ("sum", "avg", "count", "count_true", "count_false")
+
+
+def bucket_aggregates(rows: Rows, bucket_index: I64, n_buckets: int, plans: list[MetricPlan],
+                      labels: list[str]) -> list[dict[str, Any]]:
+    columns: list[tuple[str, list[Any]]] = [("timestamp", labels)]
+    for plan in plans:
+        reduced = _reduce(extract(rows, plan), bucket_index, n_buckets, plan)
+        for key, values in reduced.items():
+            zero = key in _ZERO_WHEN_EMPTY
+            if key in ("count", "count_true", "count_false"):
+                rendered: list[Any] = values.astype(np.int64).tolist()
+            else:
+                rendered = np.where(np.isnan(values), 0.0, values).tolist() if zero else \
+                    [None if v != v else v for v in values.tolist()]
+            columns.append((f"{key}_{plan.slug}", rendered))
+    columns.append(("count", np.bincount(bucket_index, minlength=n_buckets).tolist()))
+    names = [name for name, _ in columns]
+    return [dict(zip(names, values)) for values in zip(*(values for _, values in columns))]
+
+
+def window_aggregates(rows: Rows, plans: list[MetricPlan]) -> dict[str, dict[str, float | None]]:
+    groups = np.zeros(len(rows), dtype=np.int64)
+    stats: dict[str, dict[str, float | None]] = {}
+    for plan in plans:
+        reduced = _reduce(extract(rows, plan), groups, 1, plan)
+        entry = stats.setdefault(plan.slug, {})
+        for key, values in reduced.items():
+            value = float(values[0])
+            entry[key] = None if value != value else value
+    return stats
