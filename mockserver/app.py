@@ -19,6 +19,8 @@ from mockserver.settings import Settings
 from mockserver.spec.contract import Contract, load_contract
 from mockserver.spec.router import Router
 from mockserver.types import ASGIApp
+from mockserver.pinned import load_pins
+from mockserver.world.scenarios import load_scenarios
 from mockserver.world.world import WorldBook
 
 __all__ = ["create_app", "build_dispatcher"]
@@ -30,7 +32,10 @@ EXPOSED_HEADERS = ["preference-applied", "x-mock-scenario", "x-mock-seed"]
 
 def build_dispatcher(settings: Settings, responders: ResponderTable | None = None) -> Dispatcher:
     contracts = [load_contract(path) for path in settings.specs]
-    responders = responders or default_responders(settings)
+    worlds = WorldBook(FIXTURES_DIR / "catalog.yaml", load_scenarios(FIXTURES_DIR / "scenarios"))
+    if settings.scenario not in worlds.scenarios:
+        raise ValueError(f"unknown scenario {settings.scenario!r}; choose one of: {', '.join(sorted(worlds.scenarios))}")
+    responders = responders or default_responders(settings, worlds)
     operations = [op for contract in contracts for op in contract.operations]
     endpoints = {}
     for contract in contracts:
@@ -41,9 +46,12 @@ def build_dispatcher(settings: Settings, responders: ResponderTable | None = Non
         Router(operations),
         endpoints,
         Authenticator(Credentials(settings.api_keys, settings.basic_auth)),
-        _system_routes(contracts),
+        _system_routes(contracts, worlds),
         seed=settings.seed,
         scenario=settings.scenario,
+        scenarios=frozenset(worlds.scenarios),
+        pins=load_pins(FIXTURES_DIR / "pinned", contracts),
+        max_delay_ms=settings.limits.max_delay_ms,
         max_body_bytes=settings.limits.max_body_bytes,
         cache_entries=settings.limits.cache_entries,
         clock=_clock(settings),
@@ -51,11 +59,10 @@ def build_dispatcher(settings: Settings, responders: ResponderTable | None = Non
     )
 
 
-def default_responders(settings: Settings) -> ResponderTable:
+def default_responders(settings: Settings, worlds: WorldBook) -> ResponderTable:
     """The dedicated generators; every other operation gets the schema responder."""
-    worlds = WorldBook(FIXTURES_DIR / "catalog.yaml")
     dedicated = analytics_responders(worlds, settings.limits)
-    dedicated.update(feedback_responders(FIXTURES_DIR / "feedback.yaml", worlds.catalog))
+    dedicated.update(feedback_responders(FIXTURES_DIR / "feedback.yaml", worlds))
     return ResponderTable(dedicated)
 
 
@@ -79,9 +86,11 @@ def _clock(settings: Settings) -> Callable[[], dt.datetime]:
     return lambda: dt.datetime.now(dt.timezone.utc)
 
 
-def _system_routes(contracts: list[Contract]) -> dict[str, SystemRoute]:
+def _system_routes(contracts: list[Contract], worlds: WorldBook) -> dict[str, SystemRoute]:
     health = json_reply(200, {"status": "ok"})
-    routes: dict[str, SystemRoute] = {"/healthz": lambda: health}
+    listing = json_reply(200, {"scenarios": [{"name": s.name, "description": s.description}
+                                             for s in sorted(worlds.scenarios.values(), key=lambda s: s.name)]})
+    routes: dict[str, SystemRoute] = {"/healthz": lambda: health, "/_mock/scenarios": lambda: listing}
     for contract in contracts:
         reply = Reply(200, contract.raw, "application/json")
         routes[f"/openapi/{contract.name}.json"] = lambda reply=reply: reply

@@ -18,7 +18,11 @@ from typing import Sequence
 from mockserver import __version__
 from mockserver.http.scalars import parse_datetime
 from mockserver.settings import Settings
+from mockserver.feedback.catalog import FeedbackCatalogError
+from mockserver.pinned import PinnedError
 from mockserver.spec.contract import ContractError
+from mockserver.world.catalog import CatalogError
+from mockserver.world.scenarios import ScenarioError
 
 __all__ = ["main", "parse_serve_args"]
 
@@ -133,7 +137,7 @@ def _serve(settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
     try:
         app = create_app(settings)
-    except (ContractError, ValueError) as exc:
+    except (ContractError, ScenarioError, PinnedError, CatalogError, FeedbackCatalogError, ValueError) as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
     mode = "any non-empty credential" if not (settings.api_keys or settings.basic_auth) else "configured credentials only"

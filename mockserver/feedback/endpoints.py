@@ -38,6 +38,7 @@ class FeedbackWorld:
     seed: int
     weekday: F64
     hour_shape: F64  # relative, mean 1
+    volume: float = 1.0  # the scenario's feedback volume factor
 
 
 def _plans(metrics: list[dict[str, Any]]) -> list[MetricPlan]:
@@ -61,7 +62,7 @@ def _rows(world: FeedbackWorld, body: dict[str, Any], window: TimeRange) -> Rows
     start_ts, end_ts = window.start.timestamp(), window.end.timestamp()
     first_minute, last_minute = math.floor(start_ts / 60), math.ceil(end_ts / 60)
     rows = generate_rows(catalog, world.seed, body["project_id"], first_minute, last_minute,
-                         world.weekday, world.hour_shape, type_mask)
+                         world.weekday * world.volume, world.hour_shape, type_mask)
     keep = (rows.created_at >= start_ts) & (rows.created_at < end_ts)
     ref = body.get("trigger_ref")
     if ref is not None:

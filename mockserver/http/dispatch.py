@@ -1,4 +1,4 @@
-"""The request path, top to bottom: route -> authenticate -> validate -> respond -> render.
+"""The request path, top to bottom: route -> authenticate -> preferences -> validate -> respond -> render.
 
 One raw ASGI callable serves every contract operation. Everything it needs per
 operation (validator, responder) was built at startup into an :class:`Endpoint`.
@@ -6,6 +6,7 @@ operation (validator, responder) was built at startup into an :class:`Endpoint`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict
@@ -17,10 +18,13 @@ import orjson
 
 from mockserver.http import errors
 from mockserver.http.body import BodyParseError
+from mockserver.http.prefer import Preferences, PreferError, parse_prefer
 from mockserver.http.reply import Reply, json_reply
 from mockserver.http.security import Authenticator
 from mockserver.http.validation import RequestValidator, ValidRequest
+from mockserver.pinned import PinBoard
 from mockserver.responders.base import Generated, Impossible, MockRequest
+from mockserver.responders.preferred import respond_preferred
 from mockserver.spec.model import Operation
 from mockserver.spec.refs import Resolver
 from mockserver.spec.router import Router
@@ -77,6 +81,9 @@ class Dispatcher:
         *,
         seed: int,
         scenario: str,
+        scenarios: frozenset[str],
+        pins: PinBoard,
+        max_delay_ms: int,
         max_body_bytes: int,
         cache_entries: int,
         clock: Callable[[], Any],
@@ -88,6 +95,9 @@ class Dispatcher:
         self.system_routes = system_routes
         self.seed = seed
         self.scenario = scenario
+        self.scenarios = scenarios
+        self.pins = pins
+        self.max_delay_ms = max_delay_ms
         self.max_body_bytes = max_body_bytes
         self.cache = ResponseCache(cache_entries)
         self.clock = clock
@@ -124,24 +134,46 @@ class Dispatcher:
         operation = match.operation
         if operation is None:
             return errors.method_not_allowed(match.allow)
-        endpoint = self.endpoints[id(operation)]
         headers = _headers(scope)
         scheme, refusal = self.authenticator.check(operation.security, headers)
         if refusal is not None:
             return errors.unauthorized(operation.error_style, scheme, refusal)
         try:
+            prefs = parse_prefer(headers.get("prefer"))
+        except PreferError as exc:
+            return errors.bad_request(operation.error_style, str(exc))
+        scenario = prefs.scenario or self.scenario
+        if scenario not in self.scenarios:
+            known = ", ".join(sorted(self.scenarios))
+            return errors.bad_request(operation.error_style, f"Unknown scenario {scenario!r}; choose one of: {known}")
+        seed = self.seed if prefs.seed is None else prefs.seed
+        try:
             raw_body = await _read_body(receive, self.max_body_bytes)
         except _TooLarge:
             return errors.payload_too_large(operation.error_style, self.max_body_bytes)
-        query = _query(scope)
+        reply = self._answer(operation, match.path_params, _query(scope), headers, raw_body, prefs, seed, scenario)
+        delay = None if prefs.delay_ms is None else min(prefs.delay_ms, self.max_delay_ms)
+        if delay:
+            await asyncio.sleep(delay / 1000)
+        extra = [("x-mock-scenario", scenario), ("x-mock-seed", str(seed))]
+        applied = prefs.applied(delay)
+        if applied:
+            extra.append(("preference-applied", applied))
+        return reply.with_headers(*extra)
+
+    def _answer(self, operation: Operation, path_params: dict[str, str], query: dict[str, list[str]],
+                headers: dict[str, str], raw_body: bytes, prefs: Preferences, seed: int, scenario: str) -> Reply:
+        """validate -> (cache) -> choose the answer -> render."""
+        endpoint = self.endpoints[id(operation)]
         try:
-            outcome = endpoint.validator.validate(match.path_params, query, headers, raw_body, headers.get("content-type"))
+            outcome = endpoint.validator.validate(path_params, query, headers, raw_body, headers.get("content-type"))
         except BodyParseError as exc:
             return errors.bad_request(operation.error_style, str(exc))
         if isinstance(outcome, list):
             return errors.validation_failed(outcome)
-        fingerprint = _fingerprint(operation, outcome, match.path_params)
-        cache_key = b"%d|%s|" % (self.seed, self.scenario.encode()) + fingerprint
+        fingerprint = _fingerprint(operation, outcome, path_params)
+        choice = orjson.dumps([seed, scenario, prefs.code, prefs.example, prefs.dynamic])
+        cache_key = choice + fingerprint
         cached = self.cache.get(cache_key)
         if cached is not None:
             return cached
@@ -150,19 +182,26 @@ class Dispatcher:
             resolver=endpoint.resolver,
             params=outcome.params,
             body=outcome.body,
-            path_params=match.path_params,
-            seed=self.seed,
-            scenario=self.scenario,
+            path_params=path_params,
+            seed=seed,
+            scenario=scenario,
             fingerprint=fingerprint,
             now=self.clock(),
         )
+        pin = None if prefs.code or prefs.example else self.pins.find(operation, outcome.raw_params)
         try:
-            generated = endpoint.responder(request)
+            if pin is not None:
+                generated = Generated(pin.status, pin.body)
+            elif prefs.code is not None or prefs.example is not None or prefs.dynamic is not None:
+                generated = respond_preferred(request, endpoint.responder, code=prefs.code, example=prefs.example,
+                                              dynamic=prefs.dynamic)
+            else:
+                generated = endpoint.responder(request)
         except Impossible as exc:
             reply = errors.bad_request(operation.error_style, str(exc))
         else:
             reply = _render(generated, operation)
-        if request.now is None or not _uses_clock(operation, outcome):
+        if not _uses_clock(operation, outcome):
             self.cache.put(cache_key, reply)
         return reply
 

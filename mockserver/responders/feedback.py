@@ -16,21 +16,23 @@ from mockserver.feedback.catalog import load_feedback_catalog
 from mockserver.feedback.endpoints import FeedbackWorld, feedback_stats, payload_schema
 from mockserver.feedback.request import FeedbackError, FeedbackInvalid
 from mockserver.responders.base import Generated, Impossible, MockRequest
-from mockserver.world.catalog import Catalog
+from mockserver.world.world import WorldBook
 
 __all__ = ["feedback_responders"]
 
 Endpoint = Callable[[FeedbackWorld, dict[str, Any], Any], dict[str, Any]]
 
 
-def _adapter(catalog_path: Path, traffic: Catalog, endpoint: Endpoint) -> Callable[[MockRequest], Generated]:
+def _adapter(catalog_path: Path, worlds: WorldBook, endpoint: Endpoint) -> Callable[[MockRequest], Generated]:
     catalog = load_feedback_catalog(catalog_path)
+    traffic = worlds.catalog
     weekday = np.asarray(traffic.weekday, dtype=np.float64)
     hours = np.asarray(traffic.hour_of_day, dtype=np.float64)
     hour_shape = hours / hours.mean()
 
     def respond(request: MockRequest) -> Generated:
-        world = FeedbackWorld(catalog, request.seed, weekday, hour_shape)
+        volume = worlds.scenarios[request.scenario].feedback_volume
+        world = FeedbackWorld(catalog, request.seed, weekday, hour_shape, volume)
         try:
             return Generated(200, endpoint(world, request.body, request.now))
         except FeedbackInvalid as exc:
@@ -43,8 +45,8 @@ def _adapter(catalog_path: Path, traffic: Catalog, endpoint: Endpoint) -> Callab
     return respond
 
 
-def feedback_responders(catalog_path: Path, traffic: Catalog) -> dict[tuple[str, str], Callable[[MockRequest], Generated]]:
+def feedback_responders(catalog_path: Path, worlds: WorldBook) -> dict[tuple[str, str], Callable[[MockRequest], Generated]]:
     return {
-        ("weave", "feedback_stats_feedback_stats_post"): _adapter(catalog_path, traffic, feedback_stats),
-        ("weave", "feedback_payload_schema_feedback_payload_schema_post"): _adapter(catalog_path, traffic, payload_schema),
+        ("weave", "feedback_stats_feedback_stats_post"): _adapter(catalog_path, worlds, feedback_stats),
+        ("weave", "feedback_payload_schema_feedback_payload_schema_post"): _adapter(catalog_path, worlds, payload_schema),
     }

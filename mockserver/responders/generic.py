@@ -15,6 +15,7 @@ from faker import Faker
 from mockserver.responders.base import Generated, MockRequest
 from mockserver.responders.schema_faker import SchemaFaker
 from mockserver.responders.values import ValueSource
+from mockserver.spec.model import ResponseSpec
 from mockserver.world.keys import request_seed
 
 __all__ = ["respond_from_schema"]
@@ -26,8 +27,10 @@ def _faker() -> Faker:
     return Faker("en_US", use_weighting=False)
 
 
-def respond_from_schema(request: MockRequest, *, use_examples: bool = True) -> Generated:
-    success = request.operation.success
+def respond_from_schema(request: MockRequest, *, use_examples: bool = True,
+                        response: ResponseSpec | None = None) -> Generated:
+    """``response`` picks a documented response other than the success one (``Prefer: code=``)."""
+    success = response or request.operation.success
     if success is None:
         return Generated(200, None)
     if success.media_type is None:

@@ -60,12 +60,17 @@ class Weekly:
 
 @dataclass(frozen=True, slots=True)
 class Ramp:
-    """Steady change from an anchor day: strength = weeks since the anchor (negative before)."""
+    """Steady change from an anchor day: strength = weeks since the anchor (negative before).
+
+    The ramp holds still beyond ``limit_weeks`` either side, so a date years away
+    does not multiply volumes (and the work to split them) without bound.
+    """
 
     anchor_day: int
+    limit_weeks: float = 26.0
 
     def strength(self, days: I64) -> F64:
-        weeks = (days - self.anchor_day).astype(np.float64) / 7.0
+        weeks = np.clip((days - self.anchor_day).astype(np.float64) / 7.0, -self.limit_weeks, self.limit_weeks)
         return np.repeat(weeks[:, None], 24, axis=1)
 
 
@@ -75,6 +80,7 @@ class Effect:
     selector: dict[str, frozenset[str]] = field(default_factory=dict)  # dimension -> values; empty = all
     rate: dict[str, float] = field(default_factory=dict)  # outcome kind ("*" = every kind) -> factor
     latency: float = 1.0
+    family: str = "integrations"  # which leaf table it acts on: integrations | sessions
 
     def leaf_mask(self, dims: dict[str, NDArray[np.str_]], kinds: NDArray[np.str_]) -> tuple[NDArray[np.bool_], F64]:
         """Which leaves the effect touches, and each one's rate factor."""

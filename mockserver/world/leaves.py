@@ -34,6 +34,7 @@ class LeafTable:
     daily_rate: NDArray[np.float64]  # expected events on a day with weekday factor 1
     latency_m1: NDArray[np.float64]  # E[latency] per event, ms
     latency_m2: NDArray[np.float64]  # E[latency^2] per event, ms^2
+    family: str = "integrations"
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -99,4 +100,5 @@ def session_leaves(catalog: Catalog) -> LeafTable:
         daily_rate=np.array([r[3] for r in rows]),
         latency_m1=zeros,
         latency_m2=zeros,
+        family="sessions",
     )

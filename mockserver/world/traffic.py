@@ -77,7 +77,8 @@ class _DayPlan:
         touched = np.zeros((n_leaves, n_days), dtype=bool)
         self._bad_hours(group, rate_factor, latency_factor, touched)
         for effect in world.effects:
-            self._apply(effect, rate_factor, latency_factor, touched)
+            if effect.family == table.family:
+                self._apply(effect, rate_factor, latency_factor, touched)
         self.touched = touched
         self.latency_touched = touched & (latency_factor != 1.0).any(axis=2)
         self.rate_factor = rate_factor

@@ -17,6 +17,7 @@ import numpy as np
 from mockserver.world.catalog import Catalog, load_catalog
 from mockserver.world.effects import Effect
 from mockserver.world.leaves import LeafTable, integration_leaves, session_leaves
+from mockserver.world.scenarios import Scenario
 from mockserver.world.traffic import WorldParams
 
 __all__ = ["World", "build_world", "WorldBook"]
@@ -63,14 +64,14 @@ def build_world(catalog: Catalog, seed: int, scenario: str = "baseline", effects
 class WorldBook:
     """Every world the server may be asked for, built on first use."""
 
-    def __init__(self, catalog_path: Path, scenarios: dict[str, tuple[Effect, ...]] | None = None) -> None:
+    def __init__(self, catalog_path: Path, scenarios: dict[str, Scenario] | None = None) -> None:
         self.catalog_path = catalog_path
         self.catalog = load_catalog(catalog_path)
-        self.scenarios = dict(scenarios or {"baseline": ()})
+        self.scenarios = dict(scenarios or {"baseline": Scenario("baseline", "The world as the catalog describes it.")})
         self._get = lru_cache(maxsize=64)(self._build)
 
     def get(self, seed: int, scenario: str) -> World:
         return self._get(seed, scenario)
 
     def _build(self, seed: int, scenario: str) -> World:
-        return build_world(self.catalog, seed, scenario, self.scenarios[scenario])
+        return build_world(self.catalog, seed, scenario, self.scenarios[scenario].effects)

@@ -1,0 +1,70 @@
+"""Answers chosen by the client with ``Prefer: code=`` / ``example=`` / ``dynamic=``.
+
+Only documented statuses can be forced; a forced error status gets the body the
+real service would send for it (the canonical Feather/Weave/FastAPI bodies), and
+any other status a value generated from its documented schema.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from mockserver.http.errors import FEATHER_UNAUTHORIZED
+from mockserver.responders.base import Generated, Impossible, MockRequest
+from mockserver.responders.generic import respond_from_schema
+from mockserver.spec.model import Operation, ResponseSpec
+
+__all__ = ["respond_preferred"]
+
+ResponderFn = Callable[[MockRequest], Generated]
+
+
+def _forced_error_body(operation: Operation, status: int) -> Any:
+    style = operation.error_style
+    if status == 401:
+        return FEATHER_UNAUTHORIZED if style == "feather" else {"detail": "Not authenticated"}
+    if status == 400:
+        message = "The request could not be processed (sandbox: forced with Prefer: code=400)"
+        return {"error": "bad_request", "message": message} if style == "feather" else {"reason": message}
+    if status == 404:
+        return {"detail": "Not Found"}
+    if status == 422:
+        required = [p for p in operation.parameters if p.required]
+        loc = [required[0].location, required[0].name] if required else ["body"]
+        return {"detail": [{"type": "missing", "loc": loc, "msg": "Field required", "input": None}]}
+    return None
+
+
+def _documented(operation: Operation) -> str:
+    return ", ".join(str(status) for status in sorted(operation.responses))
+
+
+def _example(spec: ResponseSpec, name: str, operation: Operation) -> Any:
+    if name not in spec.examples:
+        available = ", ".join(sorted(spec.examples)) or "none"
+        raise Impossible(f"Prefer: example={name} is not an example of {operation.key} {spec.status}; "
+                         f"available: {available}")
+    return spec.examples[name]
+
+
+def respond_preferred(request: MockRequest, default: ResponderFn, *, code: int | None, example: str | None,
+                      dynamic: bool | None) -> Generated:
+    operation = request.operation
+    success = operation.success
+    status = code if code is not None else (success.status if success else 200)
+    spec = operation.responses.get(status)
+    if spec is None:
+        raise Impossible(f"Prefer: code={status} is not documented for {operation.key}; "
+                         f"documented: {_documented(operation)}")
+    if example is not None:
+        return Generated(status, _example(spec, example, operation))
+    if dynamic is False and spec.examples:
+        return Generated(status, next(iter(spec.examples.values())))
+    if spec is success:
+        if dynamic is True and default is respond_from_schema:
+            return respond_from_schema(request, use_examples=False)
+        return default(request)
+    forced = _forced_error_body(operation, status) if status >= 400 else None
+    if forced is not None:
+        return Generated(status, forced)
+    return respond_from_schema(request, use_examples=dynamic is not True, response=spec)

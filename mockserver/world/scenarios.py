@@ -1,0 +1,99 @@
+"""Scenarios: declarative overlays on the world, one YAML file each in ``fixtures/scenarios/``.
+
+A scenario is a list of effects (which leaves, which hours, which multipliers)
+plus a feedback volume factor. Effects act on rates before any count is drawn,
+so every invariant of the world holds inside every scenario. Adding a file adds
+a scenario; no code changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mockserver.world.calendar import day_number
+from mockserver.world.effects import Effect, Ramp, Schedule, TimeRange, Weekly
+
+__all__ = ["Scenario", "ScenarioError", "load_scenarios", "NAME_PATTERN"]
+
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+_FAMILIES = ("integrations", "sessions")
+
+
+class ScenarioError(Exception):
+    """A scenario file that cannot be used; the message names the file and the problem."""
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    description: str
+    effects: tuple[Effect, ...] = ()
+    feedback_volume: float = 1.0
+    source: Path | None = field(default=None, compare=False)
+
+
+def load_scenarios(directory: Path) -> dict[str, Scenario]:
+    scenarios: dict[str, Scenario] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        name = path.stem
+        if not NAME_PATTERN.match(name):
+            raise ScenarioError(f"{path}: scenario names are lower-case letters, digits, '-' and '_'")
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            scenarios[name] = _scenario(name, raw, path)
+        except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+            raise ScenarioError(f"{path}: {exc}") from exc
+    scenarios.setdefault("baseline", Scenario("baseline", "The world as the catalog describes it."))
+    return scenarios
+
+
+def _scenario(name: str, raw: dict[str, Any], path: Path) -> Scenario:
+    unknown = set(raw) - {"description", "effects", "feedback"}
+    if unknown:
+        raise ValueError(f"unknown keys {sorted(unknown)}")
+    effects = tuple(_effect(spec) for spec in raw.get("effects") or [])
+    volume = float((raw.get("feedback") or {}).get("volume", 1.0))
+    if volume < 0:
+        raise ValueError("feedback.volume must be >= 0")
+    return Scenario(name, str(raw.get("description", "")).strip(), effects, volume, path)
+
+
+def _effect(spec: dict[str, Any]) -> Effect:
+    family = spec["family"]
+    if family not in _FAMILIES:
+        raise ValueError(f"effect family must be one of {_FAMILIES}, got {family!r}")
+    selector = {str(dim): frozenset(str(v) for v in values) for dim, values in (spec.get("select") or {}).items()}
+    rates = {str(kind): float(factor) for kind, factor in (spec.get("rates") or {}).items()}
+    latency = float(spec.get("latency", 1.0))
+    if min([latency, *rates.values()]) < 0:
+        raise ValueError("multipliers must be >= 0")
+    schedule: Schedule
+    if "ramp" in spec:
+        ramp = spec["ramp"]
+        anchor = dt.date.fromisoformat(str(ramp["anchor"]))
+        per_week = float(ramp["per_week"])
+        if per_week <= 0:
+            raise ValueError("ramp.per_week must be > 0")
+        rates = {"*": per_week}
+        schedule = Ramp(day_number(anchor))
+    elif "weekly" in spec:
+        weekly = spec["weekly"]
+        days = frozenset(_DAYS[str(d).lower()[:3]] for d in weekly["days"])
+        schedule = Weekly(days, int(weekly.get("from_hour", 0)), int(weekly.get("to_hour", 24)))
+    elif "between" in spec:
+        between = spec["between"]
+        start = dt.datetime.fromisoformat(str(between["from"]).replace("Z", "+00:00"))
+        end = dt.datetime.fromisoformat(str(between["to"]).replace("Z", "+00:00"))
+        schedule = TimeRange(int(start.timestamp()) // 3600, int(end.timestamp()) // 3600)
+    elif spec.get("always"):
+        schedule = Weekly(frozenset(range(7)), 0, 24)
+    else:
+        raise ValueError("an effect needs one of: always, weekly, between, ramp")
+    return Effect(schedule, selector, rates, latency, family)
