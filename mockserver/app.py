@@ -11,7 +11,6 @@ from mockserver.http.dispatch import Dispatcher, Endpoint, SystemRoute
 from mockserver.http.reply import Reply, json_reply
 from mockserver.http.security import Authenticator, Credentials
 from mockserver.http.validation import RequestValidator
-from mockserver.paths import FIXTURES_DIR
 from mockserver.responders.analytics import analytics_responders
 from mockserver.responders.feedback import feedback_responders
 from mockserver.responders.registry import ResponderTable
@@ -32,7 +31,7 @@ EXPOSED_HEADERS = ["preference-applied", "x-mock-scenario", "x-mock-seed"]
 
 def build_dispatcher(settings: Settings, responders: ResponderTable | None = None) -> Dispatcher:
     contracts = [load_contract(path) for path in settings.specs]
-    worlds = WorldBook(FIXTURES_DIR / "catalog.yaml", load_scenarios(FIXTURES_DIR / "scenarios"))
+    worlds = WorldBook(settings.fixtures / "catalog.yaml", load_scenarios(settings.fixtures / "scenarios"))
     if settings.scenario not in worlds.scenarios:
         raise ValueError(f"unknown scenario {settings.scenario!r}; choose one of: {', '.join(sorted(worlds.scenarios))}")
     responders = responders or default_responders(settings, worlds)
@@ -50,7 +49,7 @@ def build_dispatcher(settings: Settings, responders: ResponderTable | None = Non
         seed=settings.seed,
         scenario=settings.scenario,
         scenarios=frozenset(worlds.scenarios),
-        pins=load_pins(FIXTURES_DIR / "pinned", contracts),
+        pins=load_pins(settings.fixtures / "pinned", contracts),
         max_delay_ms=settings.limits.max_delay_ms,
         max_body_bytes=settings.limits.max_body_bytes,
         cache_entries=settings.limits.cache_entries,
@@ -62,7 +61,7 @@ def build_dispatcher(settings: Settings, responders: ResponderTable | None = Non
 def default_responders(settings: Settings, worlds: WorldBook) -> ResponderTable:
     """The dedicated generators; every other operation gets the schema responder."""
     dedicated = analytics_responders(worlds, settings.limits)
-    dedicated.update(feedback_responders(FIXTURES_DIR / "feedback.yaml", worlds))
+    dedicated.update(feedback_responders(settings.fixtures / "feedback.yaml", worlds))
     return ResponderTable(dedicated)
 
 

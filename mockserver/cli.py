@@ -83,6 +83,8 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=_seed, default=_env("seed") or "0", help="world seed (default 0)")
     serve.add_argument("--spec", action="append", type=Path, default=None,
                        help="OpenAPI JSON contract to serve instead of the bundled ones (repeatable)")
+    serve.add_argument("--fixtures", type=Path, default=_env("fixtures"),
+                       help="directory with catalog.yaml, feedback.yaml, scenarios/ and pinned/ (default: the bundled fixtures/)")
     serve.add_argument("--api-key", action="append", default=None,
                        help="accept only this x-api-key (repeatable; default: any non-empty key)")
     serve.add_argument("--basic-auth", action="append", type=_basic_pair, default=None,
@@ -113,6 +115,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         port=args.port,
         seed=args.seed,
         specs=specs,
+        fixtures=args.fixtures or defaults.fixtures,
         api_keys=frozenset(keys),
         basic_auth=frozenset(basic),
         cors_origins=tuple(origins),

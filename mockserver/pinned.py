@@ -1,7 +1,7 @@
 """Pinned responses (``fixtures/pinned/*.yaml``): exact bodies for UI snapshot tests.
 
-A pin names an operation (``GET /v1/...`` or its operationId) and the query/path
-parameters it applies to, and gives the status and body to return. Bodies are
+A pin names an operation (``GET /v1/...`` or its operationId) and the exact set of
+query/path parameters it applies to (a request sending more or fewer does not match), and gives the status and body to return. Bodies are
 validated against the contract when loaded; a bad file stops startup with a
 message naming it.
 """
@@ -33,7 +33,8 @@ class Pin:
     body: Any
 
     def matches(self, sent: dict[str, list[str]]) -> bool:
-        return all(name in sent and sent[name][-1] == value for name, value in self.params.items())
+        """Exactly these parameters, with these values: a pin never answers a different question."""
+        return sent.keys() == self.params.keys() and all(sent[k][-1] == v for k, v in self.params.items())
 
 
 class PinBoard:

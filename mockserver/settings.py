@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mockserver.paths import BUNDLED_CONTRACTS
+from mockserver.paths import BUNDLED_CONTRACTS, FIXTURES_DIR
 
 __all__ = ["Settings", "Limits"]
 
@@ -28,6 +28,7 @@ class Settings:
     port: int = 8000
     seed: int = 0
     specs: tuple[Path, ...] = BUNDLED_CONTRACTS
+    fixtures: Path = FIXTURES_DIR  # catalog.yaml, feedback.yaml, scenarios/, pinned/
     api_keys: frozenset[str] = frozenset()
     basic_auth: frozenset[tuple[str, str]] = frozenset()
     cors_origins: tuple[str, ...] = ()

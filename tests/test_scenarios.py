@@ -1,0 +1,224 @@
+"""Scenarios, the Prefer header and pinned responses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from starlette.testclient import TestClient
+
+from mockserver.analytics import integrations, sessions
+from mockserver.analytics.query import AnalyticsQuery
+from mockserver.paths import FIXTURES_DIR
+from mockserver.pinned import PinnedError, load_pins
+from mockserver.settings import Limits
+from mockserver.spec.contract import load_contract
+from mockserver.paths import BUNDLED_CONTRACTS
+from mockserver.world.calendar import Granularity, Window
+from mockserver.world.scenarios import ScenarioError, load_scenarios
+from mockserver.world.world import WorldBook
+from tests import strategies as S
+from tests.conftest import make_client
+
+BASE = "/v1/analytics/integrations/"
+TUESDAY = {"start_date": "2026-03-03", "end_date": "2026-03-03", "granularity": "hour"}
+BOOK = WorldBook(FIXTURES_DIR / "catalog.yaml", load_scenarios(FIXTURES_DIR / "scenarios"))
+
+
+def _get(client: TestClient, path: str, params: dict[str, str], prefer: str | None = None) -> list | dict:
+    headers = {"prefer": prefer} if prefer else {}
+    response = client.get(path, params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_the_five_scenarios_are_listed(client: TestClient) -> None:
+    listing = client.get("/_mock/scenarios").json()["scenarios"]
+    assert [s["name"] for s in listing] == ["baseline", "degraded", "empty", "growth", "incident"]
+    assert all(s["description"] for s in listing)
+
+
+def test_incident_breaks_slack_in_the_outage_hours(client: TestClient) -> None:
+    params = {**TUESDAY, "integration_key": "slack"}
+    normal = _get(client, BASE + "success-rate-timeseries", params)
+    incident = _get(client, BASE + "success-rate-timeseries", params, "scenario=incident")
+    for hour in range(14, 18):
+        assert normal[hour]["success_rate_pct"] > 95
+        assert incident[hour]["success_rate_pct"] < 80
+    assert incident[10] == normal[10], "outside the outage the world is unchanged"
+    slow = _get(client, BASE + "latency-timeseries", params, "scenario=incident")
+    base = _get(client, BASE + "latency-timeseries", params)
+    assert slow[15]["p95_ms"] > 2 * base[15]["p95_ms"]
+    escalations = _get(client, "/v1/analytics/sessions/escalation-rate", TUESDAY, "scenario=incident")
+    calm = _get(client, "/v1/analytics/sessions/escalation-rate", TUESDAY)
+    assert sum(r["escalated_sessions"] for r in escalations[14:18]) > 1.5 * sum(r["escalated_sessions"] for r in calm[14:18])
+    notion = _get(client, BASE + "usage-timeseries", {**TUESDAY, "integration_key": "notion"}, "scenario=incident")
+    assert notion == _get(client, BASE + "usage-timeseries", {**TUESDAY, "integration_key": "notion"})
+
+
+def test_empty_is_a_new_account(client: TestClient) -> None:
+    week = {"start_date": "2026-03-02", "end_date": "2026-03-08", "granularity": "day"}
+    board = _get(client, BASE + "dashboard", week, "scenario=empty")
+    assert all(row["invocations"] == 0 for row in board["usage"]) and len(board["usage"]) == 7
+    assert board["by_integration"] == [] and board["error_breakdown"] == []
+    assert all(r["total_sessions"] == 0 for r in _get(client, "/v1/analytics/sessions/escalation-rate", week, "scenario=empty"))
+    response = client.post("/feedback/stats", auth=("u", "p"), headers={"prefer": "scenario=empty"},
+                           json={"project_id": "acme/evals", "start": "2026-03-02T00:00:00Z", "end": "2026-03-03T00:00:00Z",
+                                 "metrics": [{"json_path": "output.score"}]})
+    assert sum(b["count"] for b in response.json()["buckets"]) == 0
+
+
+def test_growth_trends_up_week_over_week(client: TestClient) -> None:
+    weeks = _get(client, BASE + "usage-timeseries", {"start_date": "2026-01-05", "end_date": "2026-03-29",
+                                                      "granularity": "week"}, "scenario=growth")
+    totals = [w["invocations"] for w in weeks]
+    assert totals == sorted(totals) and totals[-1] > 1.6 * totals[0]
+
+
+def test_degraded_is_slow_but_working(client: TestClient) -> None:
+    week = {"start_date": "2026-03-02", "end_date": "2026-03-08"}
+    slow = _get(client, BASE + "summary", week, "scenario=degraded")[0]
+    normal = _get(client, BASE + "summary", week)[0]
+    assert slow["current_avg_latency_ms"] > 2 * normal["current_avg_latency_ms"]
+    assert 95 < slow["current_success_rate_pct"] < normal["current_success_rate_pct"]
+
+
+@settings(max_examples=25)
+@given(S.seeds, S.integration_queries(), st.sampled_from(["incident", "empty", "growth", "degraded"]))
+def test_invariants_hold_inside_every_scenario(seed: int, query: AnalyticsQuery, scenario: str) -> None:
+    world = BOOK.get(seed, scenario)
+    board = integrations.dashboard(world, query)
+    for row in board["usage"]:
+        assert row["invocations"] == row["successful"] + row["vendor_errors"] + row["exceptions"]
+    for row in board["latency"]:
+        assert 0 <= row["p50_ms"] <= row["p90_ms"] <= row["p95_ms"] <= row["p99_ms"] <= row["max_ms"]
+    assert sum(r["invocations"] for r in board["usage"]) == board["summary"][0]["current_invocations"]
+    parts = [integrations.usage_rows(world, replace(query, filters={**query.filters, "mode": m}))
+             for m in S.catalog_values("mode")]
+    whole = integrations.usage_rows(world, replace(query, filters={**query.filters, "mode": None}))
+    assert [r["invocations"] for r in whole] == [sum(p[i]["invocations"] for p in parts) for i in range(len(whole))]
+    if query.granularity is Granularity.HOUR and query.window.days >= 1:
+        day = replace(query, granularity=Granularity.DAY)
+        hours = integrations.usage_rows(world, query)
+        days = integrations.usage_rows(world, day)
+        assert sum(r["invocations"] for r in hours) == sum(r["invocations"] for r in days)
+    rows = sessions.escalation_rate_rows(world, AnalyticsQuery(query.window, query.granularity, {"channel": None}))
+    assert all(0 <= r["escalated_sessions"] <= r["total_sessions"] for r in rows)
+
+
+def test_prefer_seed_changes_the_world_and_says_so(client: TestClient) -> None:
+    params = {"start_date": "2026-03-02", "end_date": "2026-03-02", "granularity": "day"}
+    response = client.get(BASE + "usage-timeseries", params=params, headers={"prefer": "seed=42"})
+    assert response.headers["x-mock-seed"] == "42" and response.headers["preference-applied"] == "seed=42"
+    default = client.get(BASE + "usage-timeseries", params=params)
+    assert default.headers["x-mock-seed"] == "0" and default.headers["x-mock-scenario"] == "baseline"
+    assert "preference-applied" not in default.headers
+    assert response.json() != default.json()
+    with make_client(seed=42) as other:
+        assert other.get(BASE + "usage-timeseries", params=params, headers={"x-api-key": "k"}).json() == response.json()
+
+
+def test_prefer_code_forces_a_documented_status(client: TestClient) -> None:
+    params = {"start_date": "2026-03-02", "end_date": "2026-03-02"}
+    unauthorized = client.get(BASE + "summary", params=params, headers={"prefer": "code=401"})
+    assert unauthorized.status_code == 401 and unauthorized.json()["error"] == "authentication_required"
+    assert unauthorized.headers["preference-applied"] == "code=401"
+    bad = client.get(BASE + "summary", params=params, headers={"prefer": "code=400"})
+    assert bad.status_code == 400 and bad.json()["error"] == "bad_request"
+    invalid = client.get(BASE + "summary", params=params, headers={"prefer": "code=422"})
+    assert invalid.status_code == 422 and invalid.json()["detail"][0]["type"] == "missing"
+    undocumented = client.get(BASE + "summary", params=params, headers={"prefer": "code=500"})
+    assert undocumented.status_code == 400
+    assert "documented: 200, 400, 401, 422" in undocumented.json()["message"]
+
+
+def test_validation_errors_win_over_prefer_code(client: TestClient) -> None:
+    response = client.get(BASE + "summary", params={"start_date": "nope"}, headers={"prefer": "code=200"})
+    assert response.status_code == 422
+
+
+def test_prefer_example_and_dynamic(client: TestClient) -> None:
+    body = {"project_id": "acme/evals", "start": "2026-03-02T00:00:00Z", "end": "2026-03-03T00:00:00Z",
+            "metrics": [{"json_path": "output.score"}]}
+    named = client.post("/feedback/stats", json=body, auth=("u", "p"), headers={"prefer": "example=no_metrics"})
+    assert named.status_code == 200 and named.json()["buckets"] == [] and named.json()["granularity"] == 3600
+    static = client.post("/feedback/stats", json=body, auth=("u", "p"), headers={"prefer": "dynamic=false"})
+    assert static.json()["buckets"][0]["avg_output_score"] == 0.81, "the first contract example"
+    assert static.headers["preference-applied"] == "dynamic=false"
+    generated = client.post("/feedback/stats", json=body, auth=("u", "p"), headers={"prefer": "dynamic=true"})
+    assert generated.json()["window_stats"]["output_score"]["avg"] != 0.8
+    unknown = client.post("/feedback/stats", json=body, auth=("u", "p"), headers={"prefer": "example=nope"})
+    assert unknown.status_code == 400 and "hourly_scores" in unknown.json()["reason"]
+
+
+def test_prefer_delay_is_honoured_and_capped() -> None:
+    params = {"start_date": "2026-03-02", "end_date": "2026-03-02"}
+    with make_client(limits=Limits(max_delay_ms=120)) as c:
+        started = time.perf_counter()
+        response = c.get(BASE + "summary", params=params, headers={"x-api-key": "k", "prefer": "delay=100000"})
+        assert time.perf_counter() - started >= 0.1
+        assert response.headers["preference-applied"] == "delay=120"
+
+
+@pytest.mark.parametrize("prefer", ["seed=abc", "code=99", "dynamic=sometimes", "delay=-5", "scenario=", "a b c"])
+def test_malformed_prefer_is_400(client: TestClient, prefer: str) -> None:
+    response = client.get(BASE + "summary", params=TUESDAY, headers={"prefer": prefer})
+    assert response.status_code == 400 and response.json()["error"] == "bad_request"
+
+
+@pytest.mark.parametrize("name", ["nope", "../../etc/passwd", "BASELINE"])
+def test_unknown_scenarios_name_the_choices(client: TestClient, name: str) -> None:
+    response = client.get(BASE + "summary", params=TUESDAY, headers={"prefer": f"scenario={name}"})
+    assert response.status_code == 400
+    assert "baseline, degraded, empty, growth, incident" in response.json()["message"]
+
+
+def test_unknown_preferences_are_ignored(client: TestClient) -> None:
+    response = client.get(BASE + "summary", params=TUESDAY, headers={"prefer": "respond-async, wait=10, seed=3"})
+    assert response.status_code == 200 and response.headers["preference-applied"] == "seed=3"
+
+
+def test_pinned_response_is_returned_exactly(client: TestClient) -> None:
+    params = {"start_date": "2030-01-01", "end_date": "2030-01-01", "granularity": "day"}
+    body = _get(client, "/v1/analytics/sessions/escalation-rate", params)
+    assert body == [{"time_bucket": "2030-01-01T00:00:00Z", "total_sessions": 100, "escalated_sessions": 12,
+                     "escalation_rate_pct": 12.0}]
+    other = _get(client, "/v1/analytics/sessions/escalation-rate", {**params, "channel": "sms"})
+    assert other != body, "only matching parameters are pinned"
+
+
+def test_a_bad_pinned_file_names_itself(tmp_path: Path) -> None:
+    (tmp_path / "broken.yaml").write_text(
+        "operation: GET /v1/analytics/sessions/escalation-rate\nstatus: 200\nbody: [{time_bucket: 3}]\n")
+    contracts = [load_contract(p) for p in BUNDLED_CONTRACTS]
+    with pytest.raises(PinnedError, match="broken.yaml"):
+        load_pins(tmp_path, contracts)
+
+
+def test_a_new_scenario_file_works_after_a_restart(tmp_path: Path) -> None:
+    fixtures = tmp_path / "fixtures"
+    shutil.copytree(FIXTURES_DIR, fixtures)
+    (fixtures / "scenarios" / "calcom-down.yaml").write_text(
+        "description: Cal.com fails all day, every day.\n"
+        "effects:\n"
+        "  - family: integrations\n"
+        "    select: {integration_key: [calcom]}\n"
+        "    always: true\n"
+        "    rates: {success: 0}\n")
+    with make_client(fixtures=fixtures) as c:
+        rows = c.get(BASE + "success-rate-timeseries", params={**TUESDAY, "integration_key": "calcom"},
+                     headers={"x-api-key": "k", "prefer": "scenario=calcom-down"}).json()
+        assert all(r["success_rate_pct"] == 0.0 for r in rows) and sum(r["invocations"] for r in rows) > 0
+        assert "calcom-down" in [s["name"] for s in c.get("/_mock/scenarios").json()["scenarios"]]
+
+
+def test_a_bad_scenario_file_stops_startup(tmp_path: Path) -> None:
+    (tmp_path / "oops.yaml").write_text("effects:\n  - family: nowhere\n    always: true\n")
+    with pytest.raises(ScenarioError, match="oops.yaml"):
+        load_scenarios(tmp_path)
