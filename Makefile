@@ -24,3 +24,6 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) *.egg-info
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py

@@ -10,6 +10,8 @@ needs, on every platform.
 from __future__ import annotations
 
 import numpy as np
+from typing import Callable
+
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["hash_keys", "uniform", "standard_normal", "poisson", "binomial"]
@@ -66,7 +68,8 @@ def poisson(mean: F64, h: U64) -> I64:
         out[large] = np.maximum(0, np.floor(mean[large] + np.sqrt(mean[large]) * z + 0.5)).astype(np.int64)
     small = ~large & (mean > 0)
     if small.any():
-        out[small] = _invert(uniform(h[small]), np.exp(-mean[small]), lambda k, m=mean[small]: m / k)
+        m = mean[small]
+        out[small] = _invert(uniform(h[small]), np.exp(-m), lambda k, idx: m[idx] / k)
     return out
 
 
@@ -89,23 +92,30 @@ def binomial(n: I64, p: F64, h: U64) -> I64:
         ns, qs = n[small], q[small]
         ratio = qs / (1.0 - qs)
         first = np.exp(ns * np.log1p(-qs))
-        drawn = _invert(uniform(h[small]), first, lambda k, ns=ns, ratio=ratio: (ns - k + 1) / k * ratio)
+        drawn = _invert(uniform(h[small]), first, lambda k, idx: (ns[idx] - k + 1) / k * ratio[idx])
         out[small] = np.minimum(drawn, ns)
     return np.where(flip, n - out, out)
 
 
-def _invert(u: F64, first: F64, step: object) -> I64:
-    """Inverse-CDF search shared by poisson and binomial: P(k) = P(k-1) * step(k)."""
+def _invert(u: F64, first: F64, step: Callable[[F64, I64], F64]) -> I64:
+    """Inverse-CDF search shared by poisson and binomial: P(k) = P(k-1) * step(k).
+
+    Each round only touches the draws still searching, so the cost is the sum of
+    the draws' values rather than (draws x largest value).
+    """
     k = np.zeros(u.shape, dtype=np.int64)
-    prob = first.copy()
-    cdf = first.copy()
-    active = u > cdf
+    idx = np.flatnonzero(u > first)
+    prob = first[idx]
+    cdf = first[idx]
+    target = u[idx]
+    kk = np.zeros(len(idx), dtype=np.float64)
     iteration = 0
-    while active.any() and iteration < 400:
+    while len(idx) and iteration < 400:
         iteration += 1
-        k = np.where(active, k + 1, k)
-        ratio = step(np.maximum(k, 1).astype(np.float64))  # type: ignore[operator]
-        prob = np.where(active, prob * ratio, prob)
-        cdf = np.where(active, cdf + prob, cdf)
-        active = active & (u > cdf) & (prob > 0)
+        kk += 1.0
+        prob = prob * step(kk, idx)
+        cdf = cdf + prob
+        k[idx] += 1
+        keep = (target > cdf) & (prob > 0)
+        idx, prob, cdf, target, kk = idx[keep], prob[keep], cdf[keep], target[keep], kk[keep]
     return k
