@@ -6,12 +6,14 @@ Schemathesis check is run as usual unless its failure is exactly that gap.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from schemathesis.specs.openapi.checks import (
     allow_header_conformance,
     negative_data_rejection,
+    positive_data_acceptance,
     response_schema_conformance,
     status_code_conformance,
     unsupported_method,
@@ -65,6 +67,44 @@ def _negated_file_part(response: Any, case: Any) -> bool:
     return "multipart/form-data" in str(case.media_type or "") and response.status_code < 300
 
 
+def _cross_field_rule(response: Any, case: Any) -> bool:
+    """Weave's model validators (end before start, over 31 days) reject schema-valid bodies with 422."""
+    if response.status_code != 422:
+        return False
+    detail = response.json().get("detail")
+    return isinstance(detail, list) and len(detail) == 1 and detail[0].get("loc") == ["body"] and \
+        detail[0].get("msg", "").startswith("Value error, Feedback request")
+
+
+_TEXT_NEGATION = re.compile(r"parameter `([^`]+)` in query")
+
+
+def _any_text_accepted(schema: dict[str, Any]) -> bool:
+    branches = schema.get("anyOf", [schema])
+    for branch in branches:
+        kind = branch.get("type")
+        target = branch.get("items", {}) if kind == "array" else branch
+        if target.get("type") == "string" and not set(target) & {"pattern", "enum", "format", "minLength", "maxLength"}:
+            return True
+    return False
+
+
+def _negation_valid_as_text(check: Check) -> Check:
+    """A query value is text on the wire: "negating" a free-text parameter with a number sends valid text."""
+    def tolerant(ctx: Any, response: Any, case: Any) -> Any:
+        try:
+            return check(ctx, response, case)
+        except Exception as failure:
+            named = _TEXT_NEGATION.search(str(failure))
+            params = {p.get("name"): p.get("schema", {}) for p in case.operation.definition.raw.get("parameters", [])}
+            if named and named.group(1) in params and _any_text_accepted(params[named.group(1)]):
+                return None
+            raise
+
+    tolerant.__name__ = f"{check.__name__}_with_text_parameters"
+    return tolerant
+
+
 def _tolerating(check: Check, excuse: Callable[[Any, Any], bool]) -> Check:
     def tolerant(ctx: Any, response: Any, case: Any) -> Any:
         if excuse(response, case):
@@ -76,11 +116,12 @@ def _tolerating(check: Check, excuse: Callable[[Any, Any], bool]) -> Check:
 
 
 REPLACED = [status_code_conformance, unsupported_method, allow_header_conformance, response_schema_conformance,
-            negative_data_rejection]
+            negative_data_rejection, positive_data_acceptance]
 TOLERANT = [
     _tolerating(status_code_conformance, _undocumented_but_real),
     _tolerating(unsupported_method, _overlapping_templates),
     _tolerating(allow_header_conformance, lambda response, case: _several_templates(_request_path(response))),
     _tolerating(response_schema_conformance, _validation_error_on_custom_422),
-    _tolerating(negative_data_rejection, _negated_file_part),
+    _negation_valid_as_text(_tolerating(negative_data_rejection, _negated_file_part)),
+    _tolerating(positive_data_acceptance, _cross_field_rule),
 ]
