@@ -1,4 +1,4 @@
-"""Command line: ``mockserver serve`` (and later ``mockserver check``).
+"""Command line: ``mockserver serve`` and ``mockserver check``.
 
 Every ``serve`` flag can also be set through ``MOCKSERVER_<FLAG>`` (upper case,
 dashes as underscores); repeatable flags take a comma-separated list there.
@@ -96,6 +96,16 @@ def _build_parser() -> argparse.ArgumentParser:
                        help="freeze the sandbox clock, e.g. 2026-01-15T12:00:00Z (default: wall clock)")
     serve.add_argument("--no-access-log", action="store_true", default=bool(_env("no_access_log")),
                        help="do not log one line per request")
+    check = commands.add_parser("check", help="check an implementation against a bundled contract and the data rules")
+    check.add_argument("--base-url", required=True, help="where the implementation answers, e.g. http://127.0.0.1:8000")
+    check.add_argument("--contract", choices=["feather", "weave"], default="feather", help="contract to check (default feather)")
+    auth = check.add_mutually_exclusive_group()
+    auth.add_argument("--api-key", help="x-api-key to send (Feather)")
+    auth.add_argument("--basic-auth", type=_basic_pair, help="USER:PASSWORD to send (Weave)")
+    check.add_argument("--operations", help="only paths matching this regular expression, e.g. '^/v1/analytics/'")
+    check.add_argument("--max-examples", type=int, default=20, help="examples per operation (default 20)")
+    check.add_argument("--junit-xml", type=Path, help="also write a JUnit XML report here")
+    check.add_argument("--seed", type=int, help="Schemathesis seed, to reproduce a run")
     return parser
 
 
@@ -129,6 +139,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     if args.command == "serve":
         return _serve(_settings(args))
+    if args.command == "check":
+        from mockserver.check.runner import CheckOptions, run_check
+
+        return run_check(CheckOptions(args.base_url, args.contract, args.api_key, args.basic_auth, args.operations,
+                                      args.max_examples, args.junit_xml, args.seed))
     return 2
 
 

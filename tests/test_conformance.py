@@ -16,7 +16,7 @@ from schemathesis import Config
 from mockserver.app import create_app
 from mockserver.settings import Settings
 from tests.conftest import API_KEY, BASIC, NOW
-from tests.contract_gaps import REPLACED, TOLERANT
+from mockserver.check.gaps import REPLACED, TOLERANT
 
 EXAMPLES = int(os.environ.get("MOCKSERVER_ST_EXAMPLES", "4"))
 

@@ -15,10 +15,15 @@ from faker import Faker
 from mockserver.responders.base import Generated, MockRequest
 from mockserver.responders.schema_faker import SchemaFaker
 from mockserver.responders.values import ValueSource
+from mockserver.responders.coherence import make_coherent
+from mockserver.responders.timeseries import is_timeseries, timeseries_rows, window_labels
+from mockserver.settings import Limits
 from mockserver.spec.model import ResponseSpec
 from mockserver.world.keys import request_seed
 
 __all__ = ["respond_from_schema"]
+
+LIMITS = Limits()  # the documented defaults; analytics windows beyond them are a 400 here too
 
 
 @lru_cache(maxsize=1)
@@ -44,5 +49,13 @@ def respond_from_schema(request: MockRequest, *, use_examples: bool = True,
     last = list(request.path_params)[-1:] if request.path_params else []
     if last and last[0].endswith("_id"):
         echo["__resource_id__"] = request.path_params[last[0]]
-    content = SchemaFaker(request.resolver, values, echo).generate(success.schema)
+    faker = SchemaFaker(request.resolver, values, echo)
+    analytics = request.operation.path.startswith("/v1/analytics/")
+    if response is None and is_timeseries(request, []):
+        items = request.resolver.deref(success.schema).get("items", {})
+        labels = window_labels(request, LIMITS)
+        return timeseries_rows(request, lambda i: make_coherent(faker.generate(items), labels), LIMITS)
+    content = faker.generate(success.schema)
+    if analytics:
+        content = make_coherent(content, window_labels(request, LIMITS))
     return Generated(success.status, content)
