@@ -27,3 +27,6 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+contract: $(STAMP)
+	$(BIN)/mockserver check --base-url $(URL) $(ARGS)
