@@ -17,7 +17,7 @@ from mockserver.responders.registry import ResponderTable
 from mockserver.settings import Settings
 from mockserver.spec.contract import Contract, load_contract
 from mockserver.spec.router import Router
-from mockserver.types import ASGIApp
+from mockserver.types import ASGIApp, Receive, Scope, Send
 from mockserver.pinned import load_pins
 from mockserver.world.scenarios import load_scenarios
 from mockserver.world.world import WorldBook
@@ -68,7 +68,7 @@ def default_responders(settings: Settings, worlds: WorldBook) -> ResponderTable:
 def create_app(settings: Settings | None = None) -> ASGIApp:
     settings = settings or Settings()
     dispatcher = build_dispatcher(settings)
-    return CORSMiddleware(
+    cors = CORSMiddleware(
         dispatcher,
         allow_origins=list(settings.cors_origins),
         allow_origin_regex=LOCAL_ORIGINS,
@@ -76,6 +76,15 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         allow_headers=CORS_HEADERS,
         expose_headers=EXPOSED_HEADERS,
     )
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        """Browsers send Origin; everything else skips the CORS layer (it costs a fifth of a cached request)."""
+        if scope["type"] == "http" and any(key == b"origin" for key, _ in scope["headers"]):
+            await cors(scope, receive, send)
+        else:
+            await dispatcher(scope, receive, send)
+
+    return app
 
 
 def _clock(settings: Settings) -> Callable[[], dt.datetime]:

@@ -163,3 +163,17 @@ def test_health_and_contracts_are_served(client: TestClient) -> None:
     assert operations == 491
     weave = client.get("/openapi/weave.json").json()
     assert set(weave["paths"]) == {"/feedback/stats", "/feedback/payload_schema"}
+
+
+def test_cors_answers_local_browsers_only(client: TestClient) -> None:
+    params = {"start_date": "2026-01-05", "end_date": "2026-01-05"}
+    local = client.get(ESCALATION, params=params, headers={"origin": "http://localhost:5173"})
+    assert local.status_code == 200 and local.headers["access-control-allow-origin"] == "http://localhost:5173"
+    assert "x-mock-seed" in local.headers["access-control-expose-headers"]
+    preflight = client.options(ESCALATION, headers={"origin": "http://127.0.0.1:3000",
+                                                    "access-control-request-method": "GET",
+                                                    "access-control-request-headers": "x-api-key, prefer"})
+    assert preflight.status_code == 200
+    assert "x-api-key" in preflight.headers["access-control-allow-headers"].lower()
+    foreign = client.get(ESCALATION, params=params, headers={"origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in foreign.headers

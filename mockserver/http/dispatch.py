@@ -112,46 +112,57 @@ class Dispatcher:
         started = time.perf_counter()
         method = scope["method"]
         try:
-            reply = await self.handle(scope, receive)
+            reply, extra = await self.handle(scope, receive)
         except Exception:  # last line of defence: a bug must not become a traceback page
             log.exception("unexpected error on %s %s", method, scope["path"])
-            reply = json_reply(500, {"detail": "Internal Server Error"}, reason="sandbox bug, see log")
-        await reply.send(send, head_only=method == "HEAD")
+            reply, extra = json_reply(500, {"detail": "Internal Server Error"}, reason="sandbox bug, see log"), ()
+        await reply.send(send, head_only=method == "HEAD", extra=extra)
         if self.access_log:
             elapsed = (time.perf_counter() - started) * 1000
             suffix = f" ({reply.reason})" if reply.reason and reply.status >= 400 else ""
             log.info("%s %s %d %.1fms%s", method, scope["path"], reply.status, elapsed, suffix)
 
-    async def handle(self, scope: Scope, receive: Receive) -> Reply:
+    async def handle(self, scope: Scope, receive: Receive) -> tuple[Reply, tuple[tuple[str, str], ...]]:
+        """The reply, and the per-request headers to send with it."""
         path: str = scope["path"]
         method: str = scope["method"]
         system = self.system_routes.get(path)
         if system is not None and method in ("GET", "HEAD"):
-            return system()
+            return system(), ()
         match = self.router.match(path, method)
         if match is None:
-            return errors.not_found()
+            return errors.not_found(), ()
         operation = match.operation
         if operation is None:
-            return errors.method_not_allowed(match.allow)
+            return errors.method_not_allowed(match.allow), ()
         headers = _headers(scope)
         scheme, refusal = self.authenticator.check(operation.security, headers)
         if refusal is not None:
-            return errors.unauthorized(operation.error_style, scheme, refusal)
+            return errors.unauthorized(operation.error_style, scheme, refusal), ()
         try:
             prefs = parse_prefer(headers.get("prefer"))
         except PreferError as exc:
-            return errors.bad_request(operation.error_style, str(exc))
+            return errors.bad_request(operation.error_style, str(exc)), ()
         scenario = prefs.scenario or self.scenario
         if scenario not in self.scenarios:
             known = ", ".join(sorted(self.scenarios))
-            return errors.bad_request(operation.error_style, f"Unknown scenario {scenario!r}; choose one of: {known}")
+            return errors.bad_request(operation.error_style, f"Unknown scenario {scenario!r}; choose one of: {known}"), ()
         seed = self.seed if prefs.seed is None else prefs.seed
         try:
             raw_body = await _read_body(receive, self.max_body_bytes)
         except _TooLarge:
-            return errors.payload_too_large(operation.error_style, self.max_body_bytes)
-        reply = self._answer(operation, match.path_params, _query(scope), headers, raw_body, prefs, seed, scenario)
+            return errors.payload_too_large(operation.error_style, self.max_body_bytes), ()
+        # Identical bytes in, identical bytes out: a repeated request skips validation and generation.
+        declared = "\x00".join(headers.get(p.name.lower(), "") for p in operation.parameters if p.location == "header")
+        raw_key = b"\x00".join((method.encode(), path.encode(), scope.get("query_string", b""),
+                                 headers.get("content-type", "").encode("latin-1"),
+                                 headers.get("prefer", "").encode("latin-1"), declared.encode("latin-1"), raw_body))
+        reply = self.cache.get(raw_key)
+        if reply is None:
+            reply, cacheable = self._answer(operation, match.path_params, _query(scope), headers, raw_body, prefs,
+                                            seed, scenario)
+            if cacheable:
+                self.cache.put(raw_key, reply)
         delay = None if prefs.delay_ms is None else min(prefs.delay_ms, self.max_delay_ms)
         if delay:
             await asyncio.sleep(delay / 1000)
@@ -159,24 +170,25 @@ class Dispatcher:
         applied = prefs.applied(delay)
         if applied:
             extra.append(("preference-applied", applied))
-        return reply.with_headers(*extra)
+        return reply, tuple(extra)
 
     def _answer(self, operation: Operation, path_params: dict[str, str], query: dict[str, list[str]],
-                headers: dict[str, str], raw_body: bytes, prefs: Preferences, seed: int, scenario: str) -> Reply:
-        """validate -> (cache) -> choose the answer -> render."""
+                headers: dict[str, str], raw_body: bytes, prefs: Preferences, seed: int,
+                scenario: str) -> tuple[Reply, bool]:
+        """validate -> (cache) -> choose the answer -> render; also whether the reply may be cached."""
         endpoint = self.endpoints[id(operation)]
         try:
             outcome = endpoint.validator.validate(path_params, query, headers, raw_body, headers.get("content-type"))
         except BodyParseError as exc:
-            return errors.bad_request(operation.error_style, str(exc))
+            return errors.bad_request(operation.error_style, str(exc)), True
         if isinstance(outcome, list):
-            return errors.validation_failed(outcome)
+            return errors.validation_failed(outcome), True
         fingerprint = _fingerprint(operation, outcome, path_params)
         choice = orjson.dumps([seed, scenario, prefs.code, prefs.example, prefs.dynamic])
         cache_key = choice + fingerprint
         cached = self.cache.get(cache_key)
         if cached is not None:
-            return cached
+            return cached, True
         request = MockRequest(
             operation=operation,
             resolver=endpoint.resolver,
@@ -201,9 +213,10 @@ class Dispatcher:
             reply = errors.bad_request(operation.error_style, str(exc))
         else:
             reply = _render(generated, operation)
-        if not _uses_clock(operation, outcome):
+        cacheable = not _uses_clock(operation, outcome)
+        if cacheable:
             self.cache.put(cache_key, reply)
-        return reply
+        return reply, cacheable
 
 
 def _uses_clock(operation: Operation, outcome: ValidRequest) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -19,16 +19,20 @@ class Reply:
     media_type: str | None = "application/json"
     headers: tuple[tuple[str, str], ...] = ()
     reason: str | None = None  # why a 4xx happened, for the access log only
+    _raw_headers: tuple[tuple[bytes, bytes], ...] = field(init=False, repr=False, compare=False)
 
-    def with_headers(self, *extra: tuple[str, str]) -> Reply:
-        return replace(self, headers=self.headers + extra)
-
-    async def send(self, send: Send, *, head_only: bool = False) -> None:
-        raw_headers = [(b"content-length", str(len(self.body)).encode())]
+    def __post_init__(self) -> None:
+        # Encoded once: a cached reply is sent many times.
+        raw = [(b"content-length", str(len(self.body)).encode())]
         if self.media_type is not None:
-            raw_headers.append((b"content-type", self.media_type.encode()))
-        raw_headers.extend((k.lower().encode(), v.encode("latin-1")) for k, v in self.headers)
-        await send({"type": "http.response.start", "status": self.status, "headers": raw_headers})
+            raw.append((b"content-type", self.media_type.encode()))
+        raw.extend((k.lower().encode(), v.encode("latin-1")) for k, v in self.headers)
+        object.__setattr__(self, "_raw_headers", tuple(raw))
+
+    async def send(self, send: Send, *, head_only: bool = False, extra: tuple[tuple[str, str], ...] = ()) -> None:
+        headers = list(self._raw_headers)
+        headers.extend((k.encode(), v.encode("latin-1")) for k, v in extra)
+        await send({"type": "http.response.start", "status": self.status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if head_only else self.body})
 
 
