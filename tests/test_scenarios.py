@@ -51,7 +51,10 @@ def test_incident_breaks_slack_in_the_outage_hours(client: TestClient) -> None:
     for hour in range(14, 18):
         assert normal[hour]["success_rate_pct"] > 95
         assert incident[hour]["success_rate_pct"] < 80
-    assert incident[10] == normal[10], "outside the outage the world is unchanged"
+    assert incident[10]["success_rate_pct"] > 95, "outside the outage the integration is healthy"
+    monday = {"start_date": "2026-03-02", "end_date": "2026-03-02", "granularity": "hour", "integration_key": "slack"}
+    assert _get(client, BASE + "usage-timeseries", monday, "scenario=incident") == \
+        _get(client, BASE + "usage-timeseries", monday), "days the incident does not touch are identical"
     slow = _get(client, BASE + "latency-timeseries", params, "scenario=incident")
     base = _get(client, BASE + "latency-timeseries", params)
     assert slow[15]["p95_ms"] > 2 * base[15]["p95_ms"]

@@ -58,11 +58,11 @@ def standard_normal(h: U64) -> F64:
 
 
 def poisson(mean: F64, h: U64) -> I64:
-    """Poisson draws: exact inversion for small means, a normal approximation above 40."""
+    """Poisson draws: exact inversion for small means, a normal approximation from 20."""
     mean = np.asarray(mean, dtype=np.float64)
     h = np.broadcast_to(h, mean.shape)
     out = np.zeros(mean.shape, dtype=np.int64)
-    large = mean >= 40.0
+    large = mean >= 20.0
     if large.any():
         z = standard_normal(h[large])
         out[large] = np.maximum(0, np.floor(mean[large] + np.sqrt(mean[large]) * z + 0.5)).astype(np.int64)
@@ -82,7 +82,7 @@ def binomial(n: I64, p: F64, h: U64) -> I64:
     q = np.where(flip, 1.0 - p, p)
     out = np.zeros(n.shape, dtype=np.int64)
     variance = n * q * (1.0 - q)
-    large = variance >= 30.0
+    large = variance >= 9.0  # normal approximation (with continuity correction) above n*p*q = 9
     if large.any():
         z = standard_normal(h[large])
         drawn = np.floor(n[large] * q[large] + np.sqrt(variance[large]) * z + 0.5)
