@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from mockserver.feedback.catalog import load_feedback_catalog
+from mockserver.feedback.catalog import FeedbackCatalog, load_feedback_catalog
 from mockserver.feedback.endpoints import FeedbackWorld, feedback_stats, payload_schema
 from mockserver.feedback.request import FeedbackError, FeedbackInvalid
 from mockserver.responders.base import Generated, Impossible, MockRequest
@@ -23,8 +23,7 @@ __all__ = ["feedback_responders"]
 Endpoint = Callable[[FeedbackWorld, dict[str, Any], Any], dict[str, Any]]
 
 
-def _adapter(catalog_path: Path, worlds: WorldBook, endpoint: Endpoint) -> Callable[[MockRequest], Generated]:
-    catalog = load_feedback_catalog(catalog_path)
+def _adapter(catalog: FeedbackCatalog, worlds: WorldBook, endpoint: Endpoint) -> Callable[[MockRequest], Generated]:
     traffic = worlds.catalog
     weekday = np.asarray(traffic.weekday, dtype=np.float64)
     hours = np.asarray(traffic.hour_of_day, dtype=np.float64)
@@ -46,7 +45,8 @@ def _adapter(catalog_path: Path, worlds: WorldBook, endpoint: Endpoint) -> Calla
 
 
 def feedback_responders(catalog_path: Path, worlds: WorldBook) -> dict[tuple[str, str], Callable[[MockRequest], Generated]]:
+    catalog = load_feedback_catalog(catalog_path)
     return {
-        ("weave", "feedback_stats_feedback_stats_post"): _adapter(catalog_path, worlds, feedback_stats),
-        ("weave", "feedback_payload_schema_feedback_payload_schema_post"): _adapter(catalog_path, worlds, payload_schema),
+        ("weave", "feedback_stats_feedback_stats_post"): _adapter(catalog, worlds, feedback_stats),
+        ("weave", "feedback_payload_schema_feedback_payload_schema_post"): _adapter(catalog, worlds, payload_schema),
     }
