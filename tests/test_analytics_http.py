@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
@@ -52,6 +52,7 @@ def test_every_response_conforms_to_the_contract(client: TestClient, request_: t
     assert schema_errors("feather", response_schema("feather", "GET", path, 200), response.json()) == []
 
 
+@settings(max_examples=25)  # each example builds two apps; determinism across processes is test_determinism.py
 @given(requests())
 def test_same_request_same_bytes_with_a_cold_cache(request_: tuple[str, dict[str, str]]) -> None:
     from tests.conftest import make_client
