@@ -273,3 +273,19 @@ def test_latency_moments_add_up_across_granularities(seed: int, window: Window) 
         assert np.array_equal(fine.counts.reshape(len(leaves), -1, width).sum(axis=2), coarse.counts)
         assert np.allclose(fine.m1.reshape(len(leaves), -1, width).sum(axis=2), coarse.m1, rtol=1e-9)
         assert np.allclose(fine.m2.reshape(len(leaves), -1, width).sum(axis=2), coarse.m2, rtol=1e-9)
+
+
+@EXAMPLES
+@given(S.seeds, S.windows(max_days=60))
+def test_by_channel_agrees_with_the_escalation_series(seed: int, window: Window) -> None:
+    world = S.world(seed)
+    rows = sessions.by_channel_rows(world, AnalyticsQuery(window, Granularity.DAY, {}))
+    for row in rows:
+        series = sessions.escalation_rate_rows(world, AnalyticsQuery(window, Granularity.DAY, {"channel": row["channel"]}))
+        assert row["total_sessions"] == sum(r["total_sessions"] for r in series)
+        assert row["escalated_sessions"] == sum(r["escalated_sessions"] for r in series)
+        assert row["resolved_sessions"] + row["escalated_sessions"] == row["total_sessions"]
+        assert abs(row["resolution_rate_pct"] + row["escalation_rate_pct"] - 100) <= 0.011
+        assert row["avg_resolution_minutes"] > 0
+    totals = [row["total_sessions"] for row in rows]
+    assert totals == sorted(totals, reverse=True)

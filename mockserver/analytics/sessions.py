@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.analytics.measures import rate_pct, timeseries
+import numpy as np
+
+from mockserver.analytics.measures import rate_pct, timeseries, window_totals
+from mockserver.world.keys import stable_key
+from mockserver.world.rng import hash_keys, standard_normal
 from mockserver.analytics.query import AnalyticsQuery
 from mockserver.world.calendar import bucket_labels
 from mockserver.world.world import World
 
-__all__ = ["FILTERS", "escalation_rate_rows"]
+__all__ = ["FILTERS", "escalation_rate_rows", "by_channel_rows"]
 
 FILTERS = ("channel",)
 
@@ -25,3 +29,40 @@ def escalation_rate_rows(world: World, query: AnalyticsQuery) -> list[dict[str, 
         {"time_bucket": t, "total_sessions": n, "escalated_sessions": e, "escalation_rate_pct": r}
         for t, n, e, r in zip(bucket_labels(s.starts), total.tolist(), escalated.tolist(), rates.tolist())
     ]
+
+
+_RESOLUTION = 9  # stream id of the per-window resolution-time wobble
+
+
+def by_channel_rows(world: World, query: AnalyticsQuery) -> list[dict[str, Any]]:
+    """Per channel over the window, from the same session leaves as the escalation rate.
+
+    Sessions not escalated are the ones the agent resolved, so
+    ``resolved + escalated = total`` and the two rates add up to 100 (within rounding).
+    """
+    table = world.sessions
+    leaves = np.arange(len(table), dtype=np.int64)
+    totals = window_totals(table, leaves, query.window, world.params)
+    channels = table.dims["channel"]
+    catalog = {c.name: c for c in world.catalog.channels}
+    rows = []
+    for name in catalog:
+        escalated = int(totals.counts[(channels == name) & (table.kind == "escalated")].sum())
+        resolved = int(totals.counts[(channels == name) & (table.kind == "handled")].sum())
+        total = escalated + resolved
+        if total == 0:
+            continue
+        wobble = float(standard_normal(hash_keys(world.seed, _RESOLUTION, stable_key("channel", name),
+                                                 query.window.first_day, query.window.last_day)))
+        minutes = round(catalog[name].resolution_minutes * float(np.exp(0.08 * wobble)), 2)
+        rows.append({
+            "channel": name,
+            "total_sessions": total,
+            "resolved_sessions": resolved,
+            "resolution_rate_pct": float(rate_pct(np.array([resolved]), np.array([total]))[0]),
+            "avg_resolution_minutes": minutes,
+            "escalated_sessions": escalated,
+            "escalation_rate_pct": float(rate_pct(np.array([escalated]), np.array([total]))[0]),
+        })
+    rows.sort(key=lambda row: (-row["total_sessions"], row["channel"]))
+    return rows

@@ -22,6 +22,7 @@ Generator = Callable[[World, AnalyticsQuery], Any]
 # operationId -> (generator, the filters that operation accepts)
 OPERATIONS: dict[str, tuple[Generator, tuple[str, ...]]] = {
     "getSessionEscalationRate": (sessions.escalation_rate_rows, sessions.FILTERS),
+    "getSessionByChannel": (sessions.by_channel_rows, ()),
     "getIntegrationAnalyticsSummary": (integrations.summary_rows, integrations.FILTERS),
     "getIntegrationUsageTimeseries": (integrations.usage_rows, integrations.FILTERS),
     "getIntegrationSuccessRateTimeseries": (integrations.success_rate_rows, integrations.FILTERS),

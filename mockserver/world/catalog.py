@@ -39,6 +39,7 @@ class Channel:
     name: str
     sessions_per_day: float
     escalation_rate: float
+    resolution_minutes: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +102,8 @@ def _parse(raw: dict[str, Any]) -> Catalog:
             latency_sigma=float(spec["latency"]["sigma"]),
         ))
     channels = tuple(
-        Channel(str(name), float(spec["sessions_per_day"]), _probability(spec["escalation_rate"], f"{name}.escalation_rate"))
+        Channel(str(name), float(spec["sessions_per_day"]), _probability(spec["escalation_rate"], f"{name}.escalation_rate"),
+                float(spec.get("resolution_minutes", 10.0)))
         for name, spec in raw["sessions"]["channels"].items()
     )
     return Catalog(
