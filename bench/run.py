@@ -129,7 +129,8 @@ def cold_workload(feather_only: bool = False, count: int = 50_000) -> list[dict[
 def error_workload() -> list[dict[str, Any]]:
     return [
         {"path": "/v1/analytics/sessions/escalation-rate?end_date=2026-03-08", "headers": KEY},
-        {"path": "/v1/analytics/sessions/escalation-rate?start_date=2026-02-30&end_date=2026-03-08&granularity=bogus", "headers": KEY},
+        {"path": "/v1/analytics/sessions/escalation-rate?start_date=2026-02-30&end_date=2026-03-08&granularity=bogus",
+         "headers": KEY},
         {"path": "/v1/analytics/integrations/dashboard?start_date=2026-03-08&end_date=2026-03-02", "headers": KEY},
         {"path": "/v1/analytics/integrations/dashboard?start_date=2026-03-02&end_date=2026-03-08"},
         {"path": "/v1/no/such/path", "headers": KEY},

@@ -11,6 +11,7 @@ from mockserver.http.dispatch import Dispatcher, Endpoint, SystemRoute
 from mockserver.http.reply import Reply, json_reply
 from mockserver.http.security import Authenticator, Credentials
 from mockserver.http.validation import RequestValidator
+from mockserver.pinned import load_pins
 from mockserver.responders.analytics import analytics_responders
 from mockserver.responders.feedback import feedback_responders
 from mockserver.responders.registry import ResponderTable
@@ -18,7 +19,6 @@ from mockserver.settings import Settings
 from mockserver.spec.contract import Contract, load_contract
 from mockserver.spec.router import Router
 from mockserver.types import ASGIApp, Receive, Scope, Send
-from mockserver.pinned import load_pins
 from mockserver.world.scenarios import load_scenarios
 from mockserver.world.world import WorldBook
 

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Sequence
 
 from mockserver import __version__
-from mockserver.http.scalars import parse_datetime
-from mockserver.settings import Settings
 from mockserver.feedback.catalog import FeedbackCatalogError
+from mockserver.http.scalars import parse_datetime
 from mockserver.pinned import PinnedError
+from mockserver.settings import Settings
 from mockserver.spec.contract import ContractError
 from mockserver.world.catalog import CatalogError
 from mockserver.world.scenarios import ScenarioError

@@ -1,7 +1,8 @@
 """Pinned responses (``fixtures/pinned/*.yaml``): exact bodies for UI snapshot tests.
 
 A pin names an operation (``GET /v1/...`` or its operationId) and the exact set of
-query/path parameters it applies to (a request sending more or fewer does not match), and gives the status and body to return. Bodies are
+query/path parameters it applies to (a request sending more or fewer does not match),
+and gives the status and body to return. Bodies are
 validated against the contract when loaded; a bad file stops startup with a
 message naming it.
 """

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
-
 import os
+from typing import Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings

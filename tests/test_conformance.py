@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis import Config
 
 from mockserver.app import create_app
+from mockserver.check.gaps import REPLACED, TOLERANT
 from mockserver.settings import Settings
 from tests.conftest import API_KEY, BASIC, NOW
-from mockserver.check.gaps import REPLACED, TOLERANT
 
 EXAMPLES = int(os.environ.get("MOCKSERVER_ST_EXAMPLES", "4"))
 

@@ -21,7 +21,8 @@ with TestClient(app) as c:
     c.headers["x-api-key"] = "k"
     for path, params in [
         ("/v1/analytics/integrations/dashboard", {"start_date": "2026-01-05", "end_date": "2026-01-11", "granularity": "hour"}),
-        ("/v1/analytics/sessions/escalation-rate", {"start_date": "2026-01-05", "end_date": "2026-01-06", "granularity": "minute"}),
+        ("/v1/analytics/sessions/escalation-rate",
+         {"start_date": "2026-01-05", "end_date": "2026-01-06", "granularity": "minute"}),
         ("/v1/analytics/integrations/by-integration", {"start_date": "2025-01-01", "end_date": "2025-12-31"}),
         ("/v1/agents", {}),
         ("/v1/analytics/sessions/volume", {"start_date": "2026-01-05", "end_date": "2026-01-11"}),

@@ -242,8 +242,8 @@ def test_same_request_same_bytes(client: TestClient) -> None:
     request = {"project_id": "acme/evals", "start": "2026-01-05T00:00:00Z", "end": "2026-01-06T00:00:00Z",
                "metrics": [{"json_path": "output.score", "percentiles": [50, 90]}]}
     first = client.post(STATS, json=request, auth=AUTH).content
-    from tests.conftest import make_client
     from mockserver.settings import Limits
+    from tests.conftest import make_client
 
     with make_client(limits=Limits(cache_entries=0)) as fresh:
         assert fresh.post(STATS, json=request, auth=AUTH).content == first

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import time
 from dataclasses import replace
@@ -15,12 +14,11 @@ from starlette.testclient import TestClient
 
 from mockserver.analytics import integrations, sessions
 from mockserver.analytics.query import AnalyticsQuery
-from mockserver.paths import FIXTURES_DIR
+from mockserver.paths import BUNDLED_CONTRACTS, FIXTURES_DIR
 from mockserver.pinned import PinnedError, load_pins
 from mockserver.settings import Limits
 from mockserver.spec.contract import load_contract
-from mockserver.paths import BUNDLED_CONTRACTS
-from mockserver.world.calendar import Granularity, Window
+from mockserver.world.calendar import Granularity
 from mockserver.world.scenarios import ScenarioError, load_scenarios
 from mockserver.world.world import WorldBook
 from tests import strategies as S

@@ -78,7 +78,8 @@ def test_escalation_buckets_do_not_depend_on_the_window(seed: int, query: Analyt
 
 
 # 3. Granularity additivity
-def _coarsen(rows: list[dict[str, Any]], fields: tuple[str, ...], bucket: Callable[[dt.datetime], dt.datetime]) -> dict[str, dict[str, int]]:
+def _coarsen(rows: list[dict[str, Any]], fields: tuple[str, ...],
+             bucket: Callable[[dt.datetime], dt.datetime]) -> dict[str, dict[str, int]]:
     sums: dict[str, dict[str, int]] = {}
     for row in rows:
         key = bucket(_parse(row["time_bucket"])).strftime("%Y-%m-%dT%H:%M:%SZ")

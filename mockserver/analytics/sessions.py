@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 
 from mockserver.analytics.measures import rate_pct, timeseries, window_totals
-from mockserver.world.keys import stable_key
-from mockserver.world.rng import hash_keys, standard_normal
 from mockserver.analytics.query import AnalyticsQuery
 from mockserver.world.calendar import bucket_labels
+from mockserver.world.keys import stable_key
+from mockserver.world.rng import hash_keys, standard_normal
 from mockserver.world.world import World
 
 __all__ = ["FILTERS", "escalation_rate_rows", "by_channel_rows"]

@@ -64,7 +64,8 @@ def _escalation(rows: list[Any]) -> Iterator[str]:
         if not 0 <= escalated <= total:
             yield f"0 <= escalated_sessions <= total_sessions: row {i} has {escalated} of {total}"
         if "escalation_rate_pct" in row and not _close(row["escalation_rate_pct"], _rate(escalated, total)):
-            yield f"escalation_rate_pct = 100 * escalated / total: row {i} has {row['escalation_rate_pct']}, counts give {_rate(escalated, total)}"
+            yield (f"escalation_rate_pct = 100 * escalated / total: row {i} has {row['escalation_rate_pct']}, "
+                   f"counts give {_rate(escalated, total)}")
 
 
 def _invocations(rows: list[Any]) -> Iterator[str]:
@@ -76,7 +77,8 @@ def _invocations(rows: list[Any]) -> Iterator[str]:
         if "success_rate_pct" in row and "successful" in row and "invocations" in row:
             expected = _rate(row["successful"], row["invocations"])
             if not _close(row["success_rate_pct"], expected):
-                yield f"success_rate_pct = 100 * successful / invocations: row {i} has {row['success_rate_pct']}, counts give {expected}"
+                yield (f"success_rate_pct = 100 * successful / invocations: row {i} has {row['success_rate_pct']}, "
+                       f"counts give {expected}")
 
 
 def _latency(rows: list[Any]) -> Iterator[str]:

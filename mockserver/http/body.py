@@ -124,7 +124,8 @@ class BodyRule:
             allowed = set(error.schema.get("properties", {}))
             for name, value in instance.items():
                 if name not in allowed:
-                    yield {"type": "extra_forbidden", "loc": [*loc, name], "msg": "Extra inputs are not permitted", "input": value}
+                    yield {"type": "extra_forbidden", "loc": [*loc, name], "msg": "Extra inputs are not permitted",
+                           "input": value}
         elif keyword == "type":
             yield _ordered(_type_item(error.validator_value, instance, error.schema), loc, instance)
         elif keyword in ("anyOf", "oneOf"):
@@ -152,7 +153,8 @@ class BodyRule:
         if best is not None:
             yield from self._items(best)
         else:
-            yield _from_problem(("value_error", f"Value error, {error.message}", None), ["body", *error.absolute_path], error.instance)
+            problem = ("value_error", f"Value error, {error.message}", None)
+            yield _from_problem(problem, ["body", *error.absolute_path], error.instance)
 
 
 def _is_json(content_type: str) -> bool:

@@ -106,6 +106,10 @@ _TIME_RE = re.compile(r"^(\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?")
 _OFFSET_RE = re.compile(r"^(?:[Zz]|([+-])(\d\d):?(\d\d))$")
 
 
+def _time_start_problem(text: str) -> str:
+    return "invalid character in hour" if not text[:2].isdigit() else "invalid time separator, expected `:`"
+
+
 def parse_datetime(text: str) -> tuple[dt.datetime | None, Problem | None]:
     """RFC 3339 date-time; the result is always timezone-aware."""
     date, reason = _scan_date(text)
@@ -119,7 +123,7 @@ def parse_datetime(text: str) -> tuple[dt.datetime | None, Problem | None]:
     rest = text[11:]
     found = _TIME_RE.match(rest)
     if not found:
-        return None, _datetime_problem("invalid character in hour" if not rest[:2].isdigit() else "invalid time separator, expected `:`")
+        return None, _datetime_problem(_time_start_problem(rest))
     hour, minute = int(found.group(1)), int(found.group(2))
     second = int(found.group(3) or 0)
     fraction = (found.group(4) or "").ljust(6, "0")[:6]
@@ -153,7 +157,7 @@ def parse_time(text: str) -> tuple[dt.time | None, Problem | None]:
     """RFC 3339 full-time (``14:30:00Z``, ``09:00:00.5+02:00``): the offset is required, as for date-time."""
     found = _TIME_RE.match(text)
     if not found:
-        return None, _time_problem("invalid character in hour" if not text[:2].isdigit() else "invalid time separator, expected `:`")
+        return None, _time_problem(_time_start_problem(text))
     hour, minute, second = int(found.group(1)), int(found.group(2)), int(found.group(3) or 0)
     if hour > 23:
         return None, _time_problem("hour value is outside expected range of 0-23")
@@ -187,7 +191,8 @@ def parse_uuid(text: str) -> tuple[str | None, Problem | None]:
 def _uuid_reason(text: str) -> str | None:
     for index, char in enumerate(text, start=1):
         if char not in _HEX and char != "-":
-            return f"invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `{char}` at {index}"
+            return ("invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], "
+                    f"found `{char}` at {index}")
     groups = text.split("-")
     if len(groups) == 1:
         if len(text) == 32:

@@ -34,7 +34,8 @@ OPERATIONS: dict[str, tuple[Generator, tuple[str, ...]]] = {
 }
 
 
-def _adapter(worlds: WorldBook, limits: Limits, generate: Generator, filters: tuple[str, ...]) -> Callable[[MockRequest], Generated]:
+def _adapter(worlds: WorldBook, limits: Limits, generate: Generator,
+             filters: tuple[str, ...]) -> Callable[[MockRequest], Generated]:
     def respond(request: MockRequest) -> Generated:
         try:
             query = parse_query(request.params, limits, filters)

@@ -13,10 +13,10 @@ from functools import lru_cache
 from faker import Faker
 
 from mockserver.responders.base import Generated, MockRequest
-from mockserver.responders.schema_faker import SchemaFaker
-from mockserver.responders.values import ValueSource
 from mockserver.responders.coherence import make_coherent
+from mockserver.responders.schema_faker import SchemaFaker
 from mockserver.responders.timeseries import is_timeseries, timeseries_rows, window_labels
+from mockserver.responders.values import ValueSource
 from mockserver.settings import Limits
 from mockserver.spec.model import ResponseSpec
 from mockserver.world.keys import request_seed

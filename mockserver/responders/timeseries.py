@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from mockserver.analytics.query import QueryError, parse_query
 from mockserver.responders.base import Generated, Impossible, MockRequest
 from mockserver.settings import Limits
 from mockserver.world.calendar import Granularity, bucket_labels, week_starts
-
-import numpy as np
 
 __all__ = ["timeseries_rows", "is_timeseries", "window_labels"]
 

@@ -9,9 +9,9 @@ needs, on every platform.
 
 from __future__ import annotations
 
-import numpy as np
 from typing import Callable
 
+import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["hash_keys", "uniform", "standard_normal", "poisson", "binomial"]
