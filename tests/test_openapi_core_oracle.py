@@ -40,7 +40,9 @@ def _core_accepts(api: OpenAPI, request: MockRequest) -> bool:
 
 @settings(max_examples=150, deadline=None)
 @given(st.sampled_from(PATHS), st.dictionaries(st.sampled_from(["start_date", "end_date"]), dates),
-       st.one_of(st.none(), granularities), st.one_of(st.none(), st.text(max_size=8)))
+       st.one_of(st.none(), granularities), st.one_of(st.none(), st.text(min_size=1, max_size=8)))
+# An empty filter (``?channel=``) is a valid string to FastAPI and the sandbox; openapi-core rejects
+# empty values (OpenAPI's allowEmptyValue). The sandbox follows the real service there.
 def test_query_validation_agrees(client: TestClient, path: str, window: dict[str, str], granularity: str | None,
                                  channel: str | None) -> None:
     params = dict(window)
