@@ -14,10 +14,20 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from mockserver.analytics.measures import Series, Totals, pct_change, rate_pct, timeseries, window_totals
-from mockserver.analytics.query import AnalyticsQuery
-from mockserver.world.calendar import Window, bucket_labels
+from mockserver.analytics.measures import (
+    Series,
+    Totals,
+    pct_change,
+    rate_pct,
+    summarize,
+    timeseries,
+    totals_of,
+    window_totals,
+)
+from mockserver.analytics.query import FIRST_DAY, AnalyticsQuery
+from mockserver.world.calendar import Granularity, Window, bucket_labels
 from mockserver.world.latency import latency_stats, sampled
+from mockserver.world.traffic import BucketSeries, series
 from mockserver.world.world import World
 
 __all__ = [
@@ -42,18 +52,32 @@ def _leaves(world: World, filters: dict[str, str | None]) -> NDArray[np.int64]:
 
 
 def _series(world: World, query: AnalyticsQuery) -> Series:
+    """Day and week series are cut from the window's day cells, which the totals share."""
     table = world.integrations
     leaves = _leaves(world, query.filters)
     key = ("integrations-series", query.window, query.granularity, tuple(leaves.tolist()))
+    if query.granularity in (Granularity.DAY, Granularity.WEEK) and query.window.first_day >= FIRST_DAY:
+        return world.memo(key, lambda: summarize(table, leaves, _day_cells(world, query.window), query.granularity))
     return world.memo(key, lambda: timeseries(table, leaves, query.window, query.granularity, world.params,
-                                              with_latency=True), capacity=64)
+                                              with_latency=True))
+
+
+def _day_cells(world: World, window: Window) -> BucketSeries:
+    """Every leaf's day counts and latency moments over the window."""
+    table = world.integrations
+    everything = np.arange(len(table), dtype=np.int64)
+    return world.memo(("integrations-days", window),
+                      lambda: series(table, everything, window, Granularity.DAY, world.params, with_latency=True))
 
 
 def _all_totals(world: World, window: Window) -> Totals:
     """Per-leaf totals of every leaf; filtered figures are subsets, summed in leaf order."""
-    table = world.integrations
-    everything = np.arange(len(table), dtype=np.int64)
-    return world.memo(("integrations-totals", window), lambda: window_totals(table, everything, window, world.params))
+    def compute() -> Totals:
+        if window.first_day < FIRST_DAY:
+            return window_totals(world.integrations, np.arange(len(world.integrations)), window, world.params)
+        return totals_of(_day_cells(world, window))
+
+    return world.memo(("integrations-totals", window), compute)
 
 
 def _subset(world: World, window: Window, filters: dict[str, str | None]) -> Totals:

@@ -17,9 +17,9 @@ from numpy.typing import NDArray
 from mockserver.analytics.query import FIRST_DAY
 from mockserver.world.calendar import Granularity, Window
 from mockserver.world.leaves import LeafTable
-from mockserver.world.traffic import WorldParams, series
+from mockserver.world.traffic import BucketSeries, WorldParams, series, to_weeks
 
-__all__ = ["Series", "Totals", "timeseries", "window_totals", "rate_pct", "pct_change"]
+__all__ = ["Series", "Totals", "timeseries", "summarize", "totals_of", "window_totals", "rate_pct", "pct_change"]
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -59,20 +59,34 @@ def _kinds(table: LeafTable, leaves: I64) -> list[str]:
     return sorted(set(table.kind[leaves].tolist()))
 
 
+def _sum_leaves(table: LeafTable, leaves: I64, buckets: BucketSeries, rows: I64) -> Series:
+    kinds = table.kind[leaves]
+    counts, m1, m2 = buckets.counts[rows], buckets.m1[rows], buckets.m2[rows]
+    by_kind = {kind: counts[kinds == kind].sum(axis=0) for kind in _kinds(table, leaves)}
+    return Series(buckets.starts, by_kind, m1.sum(axis=0), m2.sum(axis=0))
+
+
 def timeseries(table: LeafTable, leaves: I64, window: Window, granularity: Granularity, world: WorldParams,
                *, with_latency: bool) -> Series:
     buckets = series(table, leaves, window, granularity, world, with_latency=with_latency)
-    kinds = table.kind[leaves]
-    by_kind = {kind: buckets.counts[kinds == kind].sum(axis=0) for kind in _kinds(table, leaves)}
-    return Series(buckets.starts, by_kind, buckets.m1.sum(axis=0), buckets.m2.sum(axis=0))
+    return _sum_leaves(table, leaves, buckets, np.arange(len(leaves)))
+
+
+def summarize(table: LeafTable, leaves: I64, every_leaf_days: BucketSeries, granularity: Granularity) -> Series:
+    """A day or week series of some leaves, cut from the day cells of every leaf (row i = leaf i)."""
+    buckets = every_leaf_days if granularity is Granularity.DAY else to_weeks(every_leaf_days)
+    return _sum_leaves(table, leaves, buckets, leaves)
+
+
+def totals_of(days: BucketSeries) -> Totals:
+    return Totals(days.leaves, days.counts.sum(axis=1), days.m1.sum(axis=1), days.m2.sum(axis=1))
 
 
 def window_totals(table: LeafTable, leaves: I64, window: Window, world: WorldParams) -> Totals:
     if window.first_day < FIRST_DAY or not len(leaves):
         zeros = np.zeros(len(leaves))
         return Totals(leaves, zeros.astype(np.int64), zeros, zeros)
-    days = series(table, leaves, window, Granularity.DAY, world, with_latency=True)
-    return Totals(leaves, days.counts.sum(axis=1), days.m1.sum(axis=1), days.m2.sum(axis=1))
+    return totals_of(series(table, leaves, window, Granularity.DAY, world, with_latency=True))
 
 
 def rate_pct(part: NDArray[np.int64], whole: NDArray[np.int64]) -> F64:

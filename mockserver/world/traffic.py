@@ -24,7 +24,7 @@ from mockserver.world.leaves import LeafTable
 from mockserver.world.rng import hash_keys, poisson, standard_normal, uniform
 from mockserver.world.split import scatter_events, split_tree
 
-__all__ = ["WorldParams", "BucketSeries", "series"]
+__all__ = ["WorldParams", "BucketSeries", "series", "to_weeks"]
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -173,13 +173,8 @@ def series(
             lat = plan.latency_factor[rows]
             m1[rows] = (hours * lat).sum(axis=1) * m1_unit[rows[0]]
             m2[rows] = (hours * lat * lat).sum(axis=1) * m2_unit[rows[0]]
-        starts = days * 86400
-        if granularity is Granularity.WEEK:
-            weeks = week_starts(days)
-            unique_weeks, column = np.unique(weeks, return_inverse=True)
-            return BucketSeries(unique_weeks * 86400, leaves, _sum_columns(day_counts, column, len(unique_weeks)),
-                                _sum_columns(m1, column, len(unique_weeks)), _sum_columns(m2, column, len(unique_weeks)))
-        return BucketSeries(starts, leaves, day_counts, m1, m2)
+        by_day = BucketSeries(days * 86400, leaves, day_counts, m1, m2)
+        return to_weeks(by_day) if granularity is Granularity.WEEK else by_day
     rows = (np.repeat(np.arange(n_leaves), n_days), np.tile(np.arange(n_days), n_leaves))
     hours = plan.hour_counts(day_counts, rows)  # (L*D, 24)
     lat = plan.latency_factor[rows] if with_latency else np.ones_like(hours, dtype=np.float64)
@@ -204,6 +199,15 @@ def series(
     else:
         m1 = m2 = np.zeros(counts.shape)
     return BucketSeries(starts, leaves, counts, m1, m2)
+
+
+def to_weeks(by_day: BucketSeries) -> BucketSeries:
+    """Week buckets (Monday starts) as sums of the day buckets they hold."""
+    weeks = week_starts(by_day.starts // 86400)
+    unique_weeks, column = np.unique(weeks, return_inverse=True)
+    n = len(unique_weeks)
+    return BucketSeries(unique_weeks * 86400, by_day.leaves, _sum_columns(by_day.counts, column, n),
+                        _sum_columns(by_day.m1, column, n), _sum_columns(by_day.m2, column, n))
 
 
 def _sum_columns(values: NDArray[np.generic], column: I64, n: int) -> NDArray[np.generic]:

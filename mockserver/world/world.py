@@ -23,6 +23,25 @@ from mockserver.world.traffic import WorldParams
 __all__ = ["World", "build_world", "WorldBook"]
 
 
+MEMO_BYTES = 32 << 20  # per world: derived arrays kept for reuse, oldest dropped first
+
+
+def _nbytes(value: Any) -> int:
+    """Approximate size of a derived figure: the numpy arrays it holds."""
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, dict):
+        return sum(_nbytes(v) for v in value.values())
+    slots = getattr(type(value), "__slots__", ())
+    return sum(_nbytes(getattr(value, name)) for name in slots if hasattr(value, name))
+
+
+@dataclass(slots=True)
+class _Memo:
+    entries: OrderedDict[Hashable, tuple[Any, int]] = field(default_factory=OrderedDict)
+    size: int = 0
+
+
 @dataclass(frozen=True, slots=True)
 class World:
     seed: int
@@ -31,17 +50,26 @@ class World:
     integrations: LeafTable
     sessions: LeafTable
     params: WorldParams
-    _memo: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict, compare=False, repr=False)
+    _memo: _Memo = field(default_factory=_Memo, compare=False, repr=False)
 
-    def memo(self, key: Hashable, compute: Callable[[], Any], capacity: int = 256) -> Any:
-        """Remember a derived figure (e.g. a window's totals): the world is immutable, so this is exact."""
-        if key in self._memo:
-            self._memo.move_to_end(key)
-            return self._memo[key]
+    def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """Remember a derived figure (e.g. a window's totals): the world is immutable, so this is exact.
+
+        Bounded by bytes (``MEMO_BYTES``), not by count: a minute series is a thousand
+        times larger than a window's totals.
+        """
+        memo = self._memo
+        found = memo.entries.get(key)
+        if found is not None:
+            memo.entries.move_to_end(key)
+            return found[0]
         value = compute()
-        self._memo[key] = value
-        if len(self._memo) > capacity:
-            self._memo.popitem(last=False)
+        size = _nbytes(value)
+        memo.entries[key] = (value, size)
+        memo.size += size
+        while memo.size > MEMO_BYTES and len(memo.entries) > 1:
+            _, (_, dropped) = memo.entries.popitem(last=False)
+            memo.size -= dropped
         return value
 
 
