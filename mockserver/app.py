@@ -94,12 +94,15 @@ def _clock(settings: Settings) -> Callable[[], dt.datetime]:
     return lambda: dt.datetime.now(dt.timezone.utc)
 
 
+def _constant(reply: Reply) -> SystemRoute:
+    return lambda: reply
+
+
 def _system_routes(contracts: list[Contract], worlds: WorldBook) -> dict[str, SystemRoute]:
     health = json_reply(200, {"status": "ok"})
     listing = json_reply(200, {"scenarios": [{"name": s.name, "description": s.description}
                                              for s in sorted(worlds.scenarios.values(), key=lambda s: s.name)]})
     routes: dict[str, SystemRoute] = {"/healthz": lambda: health, "/_mock/scenarios": lambda: listing}
     for contract in contracts:
-        reply = Reply(200, contract.raw, "application/json")
-        routes[f"/openapi/{contract.name}.json"] = lambda reply=reply: reply
+        routes[f"/openapi/{contract.name}.json"] = _constant(Reply(200, contract.raw, "application/json"))
     return routes

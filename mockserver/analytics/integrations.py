@@ -172,7 +172,7 @@ def _grouped(world: World, totals: Totals, dim: str) -> list[Row]:
     size = len(names)
 
     def total(weights: NDArray[np.generic]) -> NDArray[np.float64]:
-        return np.bincount(group, weights=weights, minlength=size)
+        return np.bincount(group, weights=weights, minlength=size).astype(np.float64)
 
     invocations = total(totals.counts).astype(np.int64)
     successful = total(np.where(kinds == "success", totals.counts, 0)).astype(np.int64)

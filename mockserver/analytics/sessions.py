@@ -45,7 +45,7 @@ def by_channel_rows(world: World, query: AnalyticsQuery) -> list[dict[str, Any]]
     totals = window_totals(table, leaves, query.window, world.params)
     channels = table.dims["channel"]
     catalog = {c.name: c for c in world.catalog.channels}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in catalog:
         escalated = int(totals.counts[(channels == name) & (table.kind == "escalated")].sum())
         resolved = int(totals.counts[(channels == name) & (table.kind == "handled")].sum())

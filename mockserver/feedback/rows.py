@@ -73,7 +73,7 @@ def generate_rows(catalog: FeedbackCatalog, seed: int, project_id: str, first_mi
     minutes = np.arange(first_minute, last_minute, dtype=np.int64)
     days = minutes // 1440
     shape = weekday_shape[weekday(days)] * hour_shape[(minutes // 60) % 24]
-    parts: list[tuple[int, I64, I64]] = []
+    parts: list[tuple[int, I64, NDArray[np.uint64]]] = []
     for t, ftype in enumerate(catalog.types):
         if not type_mask[t]:
             continue

@@ -104,9 +104,9 @@ def _reduce(extracted: Extracted, groups: I64, n_groups: int, plan: MetricPlan) 
             (np.minimum if aggregation == "min" else np.maximum).at(extreme, value_groups, values)
             result[aggregation] = np.where(numeric_count > 0, extreme, np.nan)
         elif aggregation == "count_true":
-            result["count_true"] = np.bincount(value_groups, weights=(values == 1.0), minlength=n_groups)
+            result["count_true"] = np.bincount(value_groups, weights=(values == 1.0), minlength=n_groups).astype(np.float64)
         elif aggregation == "count_false":
-            result["count_false"] = np.bincount(value_groups, weights=(values == 0.0), minlength=n_groups)
+            result["count_false"] = np.bincount(value_groups, weights=(values == 0.0), minlength=n_groups).astype(np.float64)
     if plan.percentiles:
         levels = [level for _, level in plan.percentiles]
         for (key, _), column in zip(plan.percentiles, _group_percentiles(values, value_groups, n_groups, levels)):

@@ -50,7 +50,9 @@ class Preferences:
 
 def _split(header: str) -> list[str]:
     """Comma-separated items, commas inside quoted strings kept."""
-    items, current, quoted, escaped = [], [], False, False
+    items: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
     for char in header:
         if escaped:
             escaped = False

@@ -33,7 +33,7 @@ class Authenticator:
         """``(scheme, None)`` when accepted; ``(scheme, reason)`` when refused."""
         if not schemes:
             return None, None
-        reason = "no credentials"
+        reason: str | None = "no credentials"
         for scheme in schemes:
             value = headers.get(scheme.header)
             if value is None:

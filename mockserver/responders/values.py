@@ -50,8 +50,11 @@ class ValueSource:
         return f"{self.rng.randrange(24):02d}:{self.rng.randrange(60):02d}:00Z"
 
     def by_format(self, fmt: str) -> str | None:
-        maker = {"uuid": self.uuid, "date-time": self.datetime, "date": self.date, "time": self.time,
-                 "email": self.faker.email, "uri": self.url, "url": self.url}.get(fmt)
+        makers: dict[str, Callable[[], str]] = {
+            "uuid": self.uuid, "date-time": self.datetime, "date": self.date, "time": self.time,
+            "email": self.faker.email, "uri": self.url, "url": self.url,
+        }
+        maker = makers.get(fmt)
         return maker() if maker else None
 
     def url(self) -> str:

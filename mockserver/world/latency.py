@@ -60,10 +60,10 @@ def latency_stats(n: NDArray[np.int64], s1: F64, s2: F64) -> LatencyStats:
         return np.where(mean > 0, np.round(np.exp(mu + sigma * z), 2), 0.0)
 
     p50, p90, p95, p99 = (quantile(z) for z in _Z.values())
-    avg = np.round(mean, 2)
+    avg: F64 = np.round(mean, 2).astype(np.float64)
     single = count <= 1
     tail = np.where(single, avg, quantile(_expected_max_z(count)))
-    top = np.maximum(np.maximum(tail, p99), avg)
+    top = np.maximum(np.maximum(tail, p99), avg).astype(np.float64)
     return LatencyStats(p50, p90, p95, p99, avg, top)
 
 

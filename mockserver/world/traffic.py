@@ -14,6 +14,7 @@ log-normal at that hour). Percentiles are derived from them in ``latency.py``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -168,7 +169,8 @@ def series(
         m1 = day_counts * f * m1_unit[:, None] if with_latency else np.zeros(day_counts.shape)
         m2 = day_counts * f * f * m2_unit[:, None] if with_latency else np.zeros(day_counts.shape)
         if with_latency and plan.latency_touched.any():
-            rows = np.nonzero(plan.latency_touched)
+            leaf_rows, day_rows = np.nonzero(plan.latency_touched)
+            rows = (leaf_rows.astype(np.int64), day_rows.astype(np.int64))
             hours = plan.hour_counts(day_counts, rows)
             lat = plan.latency_factor[rows]
             m1[rows] = (hours * lat).sum(axis=1) * m1_unit[rows[0]]
@@ -210,7 +212,7 @@ def to_weeks(by_day: BucketSeries) -> BucketSeries:
                         _sum_columns(by_day.m1, column, n), _sum_columns(by_day.m2, column, n))
 
 
-def _sum_columns(values: NDArray[np.generic], column: I64, n: int) -> NDArray[np.generic]:
-    out = np.zeros((values.shape[0], n), dtype=values.dtype)
-    np.add.at(out, (slice(None), column), values)
-    return out
+def _sum_columns(values: NDArray[Any], column: I64, n: int) -> NDArray[Any]:
+    out = np.zeros((n, values.shape[0]), dtype=values.dtype)
+    np.add.at(out, column, values.T)  # rows of the transpose are the columns to add
+    return out.T.copy()
