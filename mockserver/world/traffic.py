@@ -58,37 +58,46 @@ class BucketSeries:
 
 
 class _DayPlan:
-    """Expected day counts and the per-hour factors of the (leaf, day) pairs effects touch."""
+    """Expected day counts, and per-hour factors for the few (leaf, day) pairs effects touch.
+
+    Pairs are numbered ``leaf_position * days + day_position``. Only touched pairs
+    (a bad hour, a scenario effect) carry 24 hour factors; every other pair
+    follows the plain hour-of-day shape, so the cost of a plan grows with the
+    pairs touched, not with leaves x days x 24.
+    """
 
     def __init__(self, table: LeafTable, leaves: I64, days: I64, world: WorldParams) -> None:
         self.table, self.leaves, self.days, self.world = table, leaves, days, world
-        n_leaves, n_days = len(leaves), len(days)
+        n_days = len(days)
         seed = world.seed
         group = table.group[leaves]
         noise_z = standard_normal(hash_keys(seed, _NOISE, table.group_keys[group][:, None], days[None, :]))
         sigma = world.day_noise
         noise = np.exp(sigma * noise_z - sigma * sigma / 2)
-        self.weekday = weekday(days)
-        self.expected = table.daily_rate[leaves][:, None] * world.weekday[self.weekday][None, :] * noise
+        self.expected = table.daily_rate[leaves][:, None] * world.weekday[weekday(days)][None, :] * noise
         lat_z = standard_normal(hash_keys(seed, _LATENCY_DAY, table.group_keys[group][:, None], days[None, :]))
         ls = _LATENCY_DAY_SIGMA
         self.day_latency = np.exp(ls * lat_z - ls * ls / 2)  # (L, D): every hour of the day alike
-        rate_factor = np.ones((n_leaves, n_days, 24))
-        latency_factor = np.ones((n_leaves, n_days, 24))
-        touched = np.zeros((n_leaves, n_days), dtype=bool)
-        self._bad_hours(group, rate_factor, latency_factor, touched)
+        changes: list[tuple[I64, F64, F64]] = []  # (pairs, rate factors (k, 24), latency factors (k, 24))
+        self._bad_hours(group, changes)
         for effect in world.effects:
             if effect.family == table.family:
-                self._apply(effect, rate_factor, latency_factor, touched)
-        self.touched = touched
-        self.latency_touched = touched & (latency_factor != 1.0).any(axis=2)
-        self.rate_factor = rate_factor
-        self.latency_factor = latency_factor * self.day_latency[:, :, None]
-        shape = world.hour_shape[None, None, :]
-        self.expected = np.where(touched, self.expected * (shape * rate_factor).sum(axis=2), self.expected)
+                self._effect(effect, changes)
+        self.pairs = np.unique(np.concatenate([c[0] for c in changes])) if changes else np.zeros(0, dtype=np.int64)
+        self.rate = np.ones((len(self.pairs), 24))
+        self.latency = np.ones((len(self.pairs), 24))
+        for pairs, rate, latency in changes:  # in order: bad hours, then effects
+            at = np.searchsorted(self.pairs, pairs)
+            self.rate[at] = self.rate[at] * rate
+            self.latency[at] = self.latency[at] * latency
+        if len(self.pairs):
+            flat = self.expected.reshape(-1)
+            flat[self.pairs] = flat[self.pairs] * (world.hour_shape[None, :] * self.rate).sum(axis=1)
+        slow = self.pairs[(self.latency != 1.0).any(axis=1)]
+        self.latency_touched_rows = (slow // n_days, slow % n_days)
 
-    def _bad_hours(self, group: I64, rate: F64, latency: F64, touched: NDArray[np.bool_]) -> None:
-        world, table = self.world, self.table
+    def _bad_hours(self, group: I64, changes: list[tuple[I64, F64, F64]]) -> None:
+        world, table, n_days = self.world, self.table, len(self.days)
         unique_groups = np.unique(group)
         keys = table.group_keys[unique_groups][:, None]
         bad = uniform(hash_keys(world.seed, _BAD, keys, self.days[None, :])) < world.bad_hour_probability
@@ -101,13 +110,16 @@ class _DayPlan:
             if not len(day_idx):
                 continue
             leaf_idx = np.flatnonzero(group == g)
-            hours = hour[gi, day_idx]
-            rate[np.ix_(leaf_idx, day_idx)] = _set_hour(rate[np.ix_(leaf_idx, day_idx)], hours, kind_factor[leaf_idx])
-            latency[np.ix_(leaf_idx, day_idx)] = _set_hour(
-                latency[np.ix_(leaf_idx, day_idx)], hours, np.full(len(leaf_idx), world.bad_hour_latency))
-            touched[np.ix_(leaf_idx, day_idx)] = True
+            pairs = (leaf_idx[:, None] * n_days + day_idx[None, :]).reshape(-1)
+            hours = np.tile(hour[gi, day_idx], len(leaf_idx))
+            rate = np.ones((len(pairs), 24))
+            latency = np.ones((len(pairs), 24))
+            rows = np.arange(len(pairs))
+            rate[rows, hours] = np.repeat(kind_factor[leaf_idx], len(day_idx))
+            latency[rows, hours] = world.bad_hour_latency
+            changes.append((pairs, rate, latency))
 
-    def _apply(self, effect: Effect, rate: F64, latency: F64, touched: NDArray[np.bool_]) -> None:
+    def _effect(self, effect: Effect, changes: list[tuple[I64, F64, F64]]) -> None:
         dims = {k: v[self.leaves] for k, v in self.table.dims.items()}
         mask, factor = effect.leaf_mask(dims, self.table.kind[self.leaves])
         if not mask.any():
@@ -117,36 +129,42 @@ class _DayPlan:
         if not len(active_days):
             return
         leaf_idx = np.flatnonzero(mask)
-        s = strength[active_days][None, :, :]
-        block = np.ix_(leaf_idx, active_days)
-        rate[block] = rate[block] * factor[leaf_idx][:, None, None] ** s
-        latency[block] = latency[block] * effect.latency ** s
-        touched[block] = True
+        pairs = (leaf_idx[:, None] * len(self.days) + active_days[None, :]).reshape(-1)
+        s = strength[active_days][None, :, :]  # (1, A, 24)
+        rate = (factor[leaf_idx][:, None, None] ** s).reshape(-1, 24)
+        latency = np.broadcast_to(effect.latency ** s, (len(leaf_idx), len(active_days), 24)).reshape(-1, 24)
+        changes.append((pairs, rate, latency))
+
+    def _lookup(self, rows: tuple[I64, I64]) -> tuple[NDArray[np.bool_], I64]:
+        """Which of these (leaf, day) rows are touched, and where their factors are."""
+        wanted = rows[0] * len(self.days) + rows[1]
+        if not len(self.pairs):
+            return np.zeros(len(wanted), dtype=bool), np.zeros(len(wanted), dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.pairs, wanted), len(self.pairs) - 1)
+        return self.pairs[at] == wanted, at
+
+    def hour_weights(self, rows: tuple[I64, I64]) -> F64:
+        weights = self.world.hour_shape[None, :] * np.ones((len(rows[0]), 1))
+        hit, at = self._lookup(rows)
+        if hit.any():
+            weights[hit] = weights[hit] * self.rate[at[hit]]
+        return weights
+
+    def latency_factor(self, rows: tuple[I64, I64]) -> F64:
+        factor = np.repeat(self.day_latency[rows][:, None], 24, axis=1)
+        hit, at = self._lookup(rows)
+        if hit.any():
+            factor[hit] = self.latency[at[hit]] * factor[hit]
+        return factor
 
     def day_counts(self) -> I64:
         keys = hash_keys(self.world.seed, _DAY, self.table.keys[self.leaves][:, None], self.days[None, :])
         return poisson(self.expected, keys)
 
-    def hour_weights(self, rows: tuple[I64, I64]) -> F64:
-        leaf_i, day_i = rows
-        weights = self.world.hour_shape[None, :] * np.ones((len(leaf_i), 1))
-        touched = self.touched[leaf_i, day_i]
-        if touched.any():
-            weights[touched] = weights[touched] * self.rate_factor[leaf_i[touched], day_i[touched]]
-        return weights
-
     def hour_counts(self, day_counts: I64, rows: tuple[I64, I64]) -> I64:
         leaf_i, day_i = rows
         keys = hash_keys(self.world.seed, _HOUR, self.table.keys[self.leaves[leaf_i]], self.days[day_i])
         return split_tree(day_counts[leaf_i, day_i], self.hour_weights(rows), keys)
-
-
-def _set_hour(block: F64, hours: I64, factor: F64) -> F64:
-    """Multiply hour ``hours[j]`` of day column j by ``factor[i]`` for every leaf row i."""
-    out = block.copy()
-    cols = np.arange(block.shape[1])
-    out[:, cols, hours] = out[:, cols, hours] * factor[:, None]
-    return out
 
 
 def series(
@@ -168,18 +186,17 @@ def series(
         f = plan.day_latency
         m1 = day_counts * f * m1_unit[:, None] if with_latency else np.zeros(day_counts.shape)
         m2 = day_counts * f * f * m2_unit[:, None] if with_latency else np.zeros(day_counts.shape)
-        if with_latency and plan.latency_touched.any():
-            leaf_rows, day_rows = np.nonzero(plan.latency_touched)
-            rows = (leaf_rows.astype(np.int64), day_rows.astype(np.int64))
+        if with_latency and len(plan.latency_touched_rows[0]):
+            rows = plan.latency_touched_rows
             hours = plan.hour_counts(day_counts, rows)
-            lat = plan.latency_factor[rows]
+            lat = plan.latency_factor(rows)
             m1[rows] = (hours * lat).sum(axis=1) * m1_unit[rows[0]]
             m2[rows] = (hours * lat * lat).sum(axis=1) * m2_unit[rows[0]]
         by_day = BucketSeries(days * 86400, leaves, day_counts, m1, m2)
         return to_weeks(by_day) if granularity is Granularity.WEEK else by_day
     rows = (np.repeat(np.arange(n_leaves), n_days), np.tile(np.arange(n_days), n_leaves))
     hours = plan.hour_counts(day_counts, rows)  # (L*D, 24)
-    lat = plan.latency_factor[rows] if with_latency else np.ones_like(hours, dtype=np.float64)
+    lat = plan.latency_factor(rows) if with_latency else np.ones_like(hours, dtype=np.float64)
     if granularity is Granularity.HOUR:
         counts = hours.reshape(n_leaves, n_days * 24)
         starts = (days[:, None] * 86400 + np.arange(24)[None, :] * 3600).reshape(-1)
