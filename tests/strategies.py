@@ -36,6 +36,10 @@ def catalog_values(dim: str) -> list[str]:
         return sorted({s for i in catalog.integrations for s in i.slugs})
     if dim == "channel":
         return [c.name for c in catalog.channels]
+    if dim == "priority":
+        return list(catalog.priorities)
+    if dim == "status":
+        return sorted({s for shares in catalog.statuses.values() for s in shares})
     raise KeyError(dim)
 
 

@@ -290,3 +290,34 @@ def test_by_channel_agrees_with_the_escalation_series(seed: int, window: Window)
         assert row["avg_resolution_minutes"] > 0
     totals = [row["total_sessions"] for row in rows]
     assert totals == sorted(totals, reverse=True)
+
+
+@EXAMPLES
+@given(S.seeds, S.session_queries(), st.sampled_from(["priority", "status"]))
+def test_session_volume_agrees_and_partitions(seed: int, query: AnalyticsQuery, dim: str) -> None:
+    """Volume per channel adds up to the escalation totals; priorities and statuses partition it."""
+    world = S.world(seed)
+    plain = {"channel": query.filters["channel"], "status": None, "priority": None}
+    volume = sessions.volume_rows(world, replace(query, filters=plain))
+    totals = sessions.escalation_rate_rows(world, replace(query, filters={"channel": query.filters["channel"]}))
+    per_bucket: dict[str, int] = {}
+    for row in volume:
+        per_bucket[row["time_bucket"]] = per_bucket.get(row["time_bucket"], 0) + row["sessions_created"]
+    assert [per_bucket.get(r["time_bucket"], 0) for r in totals] == [r["total_sessions"] for r in totals]
+    values = sorted(set(world.sessions.dims[dim].tolist()))
+    parts = [sessions.volume_rows(world, replace(query, filters={**plain, dim: v})) for v in values]
+    assert [r["sessions_created"] for r in volume] == [sum(p[i]["sessions_created"] for p in parts)
+                                                       for i in range(len(volume))]
+
+
+@EXAMPLES
+@given(S.seeds, S.windows(max_days=60), S.filter_values("channel"))
+def test_status_breakdown_covers_the_window(seed: int, window: Window, channel: str | None) -> None:
+    world = S.world(seed)
+    rows = sessions.status_breakdown_rows(world, AnalyticsQuery(window, Granularity.DAY, {"channel": channel}))
+    series_ = sessions.escalation_rate_rows(world, AnalyticsQuery(window, Granularity.DAY, {"channel": channel}))
+    assert sum(r["session_count"] for r in rows) == sum(r["total_sessions"] for r in series_)
+    if rows:
+        assert abs(sum(r["percentage"] for r in rows) - 100) <= 0.01 * len(rows)
+        counts = [r["session_count"] for r in rows]
+        assert counts == sorted(counts, reverse=True)

@@ -11,11 +11,14 @@ from mockserver.analytics.query import AnalyticsQuery
 from mockserver.world.calendar import bucket_labels
 from mockserver.world.keys import stable_key
 from mockserver.world.rng import hash_keys, standard_normal
+from mockserver.world.traffic import series
 from mockserver.world.world import World
 
-__all__ = ["FILTERS", "escalation_rate_rows", "by_channel_rows"]
+__all__ = ["FILTERS", "VOLUME_FILTERS", "escalation_rate_rows", "by_channel_rows", "volume_rows",
+           "status_breakdown_rows"]
 
 FILTERS = ("channel",)
+VOLUME_FILTERS = ("channel", "status", "priority")
 
 
 def escalation_rate_rows(world: World, query: AnalyticsQuery) -> list[dict[str, Any]]:
@@ -65,4 +68,36 @@ def by_channel_rows(world: World, query: AnalyticsQuery) -> list[dict[str, Any]]
             "escalation_rate_pct": float(rate_pct(np.array([escalated]), np.array([total]))[0]),
         })
     rows.sort(key=lambda row: (-row["total_sessions"], row["channel"]))
+    return rows
+
+
+def volume_rows(world: World, query: AnalyticsQuery) -> list[dict[str, Any]]:
+    """Sessions created per bucket and channel: dense (every channel in every bucket), buckets ascending."""
+    table = world.sessions
+    leaves = table.select(query.filters)
+    buckets = series(table, leaves, query.window, query.granularity, world.params)
+    wanted = query.filters.get("channel")
+    names = [c.name for c in world.catalog.channels if wanted in (None, c.name)]
+    channel_of = table.dims["channel"][leaves]
+    created = [buckets.counts[channel_of == name].sum(axis=0).tolist() for name in names]
+    return [
+        {"time_bucket": label, "channel": name, "sessions_created": created[c][i]}
+        for i, label in enumerate(bucket_labels(buckets.starts))
+        for c, name in enumerate(names)
+    ]
+
+
+def status_breakdown_rows(world: World, query: AnalyticsQuery) -> list[dict[str, Any]]:
+    """Sessions of the window by current status; percentages of the window's sessions."""
+    table = world.sessions
+    leaves = table.select(query.filters)
+    totals = window_totals(table, leaves, query.window, world.params)
+    statuses = table.dims["status"][leaves]
+    names = sorted(set(statuses.tolist()))
+    counts = [int(totals.counts[statuses == name].sum()) for name in names]
+    whole = sum(counts)
+    shares = rate_pct(np.array(counts), np.full(len(counts), whole)).tolist()
+    rows = [{"status": name, "session_count": n, "percentage": share}
+            for name, n, share in zip(names, counts, shares) if n > 0]
+    rows.sort(key=lambda row: (-row["session_count"], row["status"]))
     return rows

@@ -34,14 +34,19 @@ def _instant(text: str) -> dt.datetime | None:
 
 
 def _buckets(rows: list[Any], query: Mapping[str, str]) -> Iterator[str]:
-    """time_bucket: aligned to the granularity, inside the window, ascending, no duplicates."""
+    """time_bucket: aligned to the granularity, inside the window, ascending, no duplicates.
+
+    Rows split by a label (e.g. one row per channel and bucket) may share a bucket;
+    each label's buckets must then be unique and the whole list in time order.
+    """
     try:
         start = dt.datetime.combine(dt.date.fromisoformat(query["start_date"]), dt.time(), dt.timezone.utc)
         end = dt.datetime.combine(dt.date.fromisoformat(query["end_date"]), dt.time(), dt.timezone.utc) + dt.timedelta(days=1)
     except (KeyError, ValueError):
         return
     step = _STEP.get(query.get("granularity") or "hour", 3600)
-    previous = None
+    previous: dt.datetime | None = None
+    seen: set[tuple[Any, ...]] = set()
     for i, row in enumerate(rows):
         moment = _instant(row.get("time_bucket", "")) if isinstance(row, dict) else None
         if moment is None:
@@ -53,8 +58,10 @@ def _buckets(rows: list[Any], query: Mapping[str, str]) -> Iterator[str]:
             yield f"time_bucket aligned to the granularity ({step} s): row {i} is {row['time_bucket']}"
         if not (moment + dt.timedelta(seconds=step) > start and moment < end):
             yield f"time_bucket inside the window {query['start_date']}..{query['end_date']}: row {i} is {row['time_bucket']}"
-        if previous is not None and moment <= previous:
-            yield f"time buckets ascend without duplicates: row {i} ({row['time_bucket']}) is not after row {i - 1}"
+        label = tuple(v for k, v in row.items() if k != "time_bucket" and isinstance(v, str))
+        if (label, moment) in seen or (previous is not None and moment < previous):
+            yield f"time buckets ascend without duplicates: row {i} ({row['time_bucket']}) repeats or goes back in time"
+        seen.add((label, moment))
         previous = moment
 
 

@@ -23,6 +23,8 @@ Generator = Callable[[World, AnalyticsQuery], Any]
 OPERATIONS: dict[str, tuple[Generator, tuple[str, ...]]] = {
     "getSessionEscalationRate": (sessions.escalation_rate_rows, sessions.FILTERS),
     "getSessionByChannel": (sessions.by_channel_rows, ()),
+    "getSessionVolumeTimeseries": (sessions.volume_rows, sessions.VOLUME_FILTERS),
+    "getSessionStatusBreakdown": (sessions.status_breakdown_rows, sessions.FILTERS),
     "getIntegrationAnalyticsSummary": (integrations.summary_rows, integrations.FILTERS),
     "getIntegrationUsageTimeseries": (integrations.usage_rows, integrations.FILTERS),
     "getIntegrationSuccessRateTimeseries": (integrations.success_rate_rows, integrations.FILTERS),

@@ -50,6 +50,8 @@ class Catalog:
     bad_hours: BadHours
     integrations: tuple[Integration, ...]
     channels: tuple[Channel, ...]
+    priorities: dict[str, float]  # share of sessions per priority
+    statuses: dict[str, dict[str, float]]  # outcome (handled, escalated) -> status -> share
 
 
 def load_catalog(path: Path) -> Catalog:
@@ -117,4 +119,8 @@ def _parse(raw: dict[str, Any]) -> Catalog:
         ),
         integrations=tuple(integrations),
         channels=channels,
+        priorities=_shares(raw["sessions"].get("priorities") or {"normal": 1.0}, "sessions.priorities"),
+        statuses={outcome: _shares((raw["sessions"].get("statuses") or {}).get(outcome) or {"closed": 1.0},
+                                   f"sessions.statuses.{outcome}")
+                  for outcome in ("handled", "escalated")},
     )

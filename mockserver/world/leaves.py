@@ -84,20 +84,25 @@ def integration_leaves(catalog: Catalog) -> LeafTable:
 
 
 def session_leaves(catalog: Catalog) -> LeafTable:
-    rows: list[tuple[str, str, int, float]] = []
+    """(channel, priority, status, escalated or handled): every session filter names a dimension."""
+    rows: list[tuple[str, str, str, str, int, float]] = []
     for group, channel in enumerate(catalog.channels):
-        rows.append((channel.name, "escalated", group, channel.sessions_per_day * channel.escalation_rate))
-        rows.append((channel.name, "handled", group, channel.sessions_per_day * (1 - channel.escalation_rate)))
+        for outcome, share in (("escalated", channel.escalation_rate), ("handled", 1 - channel.escalation_rate)):
+            for priority, priority_share in catalog.priorities.items():
+                for status, status_share in catalog.statuses[outcome].items():
+                    rate = channel.sessions_per_day * share * priority_share * status_share
+                    rows.append((channel.name, priority, status, outcome, group, rate))
     names = tuple(c.name for c in catalog.channels)
     zeros = np.zeros(len(rows))
     return LeafTable(
-        dims={"channel": np.array([r[0] for r in rows])},
-        kind=np.array([r[1] for r in rows]),
-        keys=np.array([stable_key("session", r[0], r[1]) for r in rows], dtype=np.uint64),
-        group=np.array([r[2] for r in rows], dtype=np.int64),
+        dims={"channel": np.array([r[0] for r in rows]), "priority": np.array([r[1] for r in rows]),
+              "status": np.array([r[2] for r in rows])},
+        kind=np.array([r[3] for r in rows]),
+        keys=np.array([stable_key("session", r[0], r[1], r[2], r[3]) for r in rows], dtype=np.uint64),
+        group=np.array([r[4] for r in rows], dtype=np.int64),
         group_names=names,
         group_keys=np.array([stable_key("channel", n) for n in names], dtype=np.uint64),
-        daily_rate=np.array([r[3] for r in rows]),
+        daily_rate=np.array([r[5] for r in rows]),
         latency_m1=zeros,
         latency_m2=zeros,
         family="sessions",
