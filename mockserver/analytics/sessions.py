@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from mockserver.analytics.measures import rate_pct, timeseries, window_totals
+from mockserver.analytics.measures import rate_pct, window_totals
 from mockserver.analytics.query import AnalyticsQuery
 from mockserver.world.calendar import bucket_labels
 from mockserver.world.keys import stable_key
@@ -24,13 +24,14 @@ VOLUME_FILTERS = ("channel", "status", "priority")
 def escalation_rate_rows(world: World, query: AnalyticsQuery) -> list[dict[str, Any]]:
     table = world.sessions
     leaves = table.select(query.filters)
-    s = timeseries(table, leaves, query.window, query.granularity, world.params, with_latency=False)
-    escalated = s.count("escalated")
-    total = escalated + s.count("handled")
+    escalated_leaf = (table.kind[leaves] == "escalated").astype(np.int64)  # group 1 = escalated, 0 = handled
+    buckets = series(table, leaves, query.window, query.granularity, world.params, combine=escalated_leaf, groups=2)
+    escalated = buckets.counts[1]
+    total = buckets.counts[0] + escalated
     rates = rate_pct(escalated, total)
     return [
         {"time_bucket": t, "total_sessions": n, "escalated_sessions": e, "escalation_rate_pct": r}
-        for t, n, e, r in zip(bucket_labels(s.starts), total.tolist(), escalated.tolist(), rates.tolist())
+        for t, n, e, r in zip(bucket_labels(buckets.starts), total.tolist(), escalated.tolist(), rates.tolist())
     ]
 
 
@@ -75,11 +76,13 @@ def volume_rows(world: World, query: AnalyticsQuery) -> list[dict[str, Any]]:
     """Sessions created per bucket and channel: dense (every channel in every bucket), buckets ascending."""
     table = world.sessions
     leaves = table.select(query.filters)
-    buckets = series(table, leaves, query.window, query.granularity, world.params)
     wanted = query.filters.get("channel")
     names = [c.name for c in world.catalog.channels if wanted in (None, c.name)]
-    channel_of = table.dims["channel"][leaves]
-    created = [buckets.counts[channel_of == name].sum(axis=0).tolist() for name in names]
+    position = {name: i for i, name in enumerate(names)}
+    channel_of = np.array([position.get(name, 0) for name in table.dims["channel"][leaves].tolist()], dtype=np.int64)
+    buckets = series(table, leaves, query.window, query.granularity, world.params, combine=channel_of,
+                     groups=len(names))
+    created = buckets.counts.tolist()
     return [
         {"time_bucket": label, "channel": name, "sessions_created": created[c][i]}
         for i, label in enumerate(bucket_labels(buckets.starts))

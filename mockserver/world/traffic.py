@@ -25,7 +25,7 @@ from mockserver.world.leaves import LeafTable
 from mockserver.world.rng import hash_keys, poisson, standard_normal, uniform
 from mockserver.world.split import scatter_events, split_tree
 
-__all__ = ["WorldParams", "BucketSeries", "series", "to_weeks"]
+__all__ = ["WorldParams", "BucketSeries", "series", "to_weeks", "combined"]
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -175,7 +175,15 @@ def series(
     world: WorldParams,
     *,
     with_latency: bool = False,
+    combine: I64 | None = None,
+    groups: int = 0,
 ) -> BucketSeries:
+    """Counts (and latency moments) per selected leaf and bucket.
+
+    With ``combine`` (a group index per selected leaf, ``groups`` of them) and no
+    latency, rows are those groups instead: the sums callers want, without holding
+    a leaves x minutes table.
+    """
     days = window.day_numbers()
     plan = _DayPlan(table, leaves, days, world)
     day_counts = plan.day_counts()  # (L, D)
@@ -193,7 +201,8 @@ def series(
             m1[rows] = (hours * lat).sum(axis=1) * m1_unit[rows[0]]
             m2[rows] = (hours * lat * lat).sum(axis=1) * m2_unit[rows[0]]
         by_day = BucketSeries(days * 86400, leaves, day_counts, m1, m2)
-        return to_weeks(by_day) if granularity is Granularity.WEEK else by_day
+        result = to_weeks(by_day) if granularity is Granularity.WEEK else by_day
+        return combined(result, combine, groups) if combine is not None and not with_latency else result
     rows = (np.repeat(np.arange(n_leaves), n_days), np.tile(np.arange(n_days), n_leaves))
     hours = plan.hour_counts(day_counts, rows)  # (L*D, 24)
     lat = plan.latency_factor(rows) if with_latency else np.ones_like(hours, dtype=np.float64)
@@ -203,14 +212,21 @@ def series(
         lat_flat = lat.reshape(n_leaves, n_days * 24)
         m1 = counts * lat_flat * m1_unit[:, None] if with_latency else np.zeros(counts.shape)
         m2 = counts * lat_flat * lat_flat * m2_unit[:, None] if with_latency else np.zeros(counts.shape)
-        return BucketSeries(starts, leaves, counts, m1, m2)
+        by_hour = BucketSeries(starts, leaves, counts, m1, m2)
+        return combined(by_hour, combine, groups) if combine is not None and not with_latency else by_hour
     hour_numbers = (days[:, None] * 24 + np.arange(24)[None, :]).reshape(-1)  # (D*24,)
     flat_hours = hours.reshape(-1)  # (L*D*24,) row-major leaf, day, hour
     leaf_of_row = np.repeat(np.arange(n_leaves), n_days * 24)
     keys = hash_keys(world.seed, _MINUTE, table.keys[leaves][leaf_of_row], np.tile(hour_numbers, n_leaves))
+    starts = (hour_numbers[:, None] * 3600 + np.arange(60)[None, :] * 60).reshape(-1)
+    if combine is not None and not with_latency:
+        out_rows = combine[leaf_of_row] * (n_days * 24) + np.tile(np.arange(n_days * 24), n_leaves)
+        grouped = scatter_events(flat_hours, keys, 60, out_rows, groups * n_days * 24)
+        counts = grouped.reshape(groups, n_days * 1440)
+        nothing = np.zeros((0, len(starts)))
+        return BucketSeries(starts, np.arange(groups), counts, nothing, nothing)
     minutes = scatter_events(flat_hours, keys, 60)  # (L*D*24, 60)
     counts = minutes.reshape(n_leaves, n_days * 1440)
-    starts = (hour_numbers[:, None] * 3600 + np.arange(60)[None, :] * 60).reshape(-1)
     if with_latency:
         lat_min = np.repeat(lat.reshape(n_leaves, n_days * 24), 60, axis=1)
         m1 = counts * lat_min * m1_unit[:, None]
@@ -218,6 +234,14 @@ def series(
     else:
         m1 = m2 = np.zeros(counts.shape)
     return BucketSeries(starts, leaves, counts, m1, m2)
+
+
+def combined(buckets: BucketSeries, combine: I64, groups: int) -> BucketSeries:
+    """Rows summed into groups (``combine[i]`` is row i's group)."""
+    counts = np.zeros((groups, len(buckets.starts)), dtype=np.int64)
+    np.add.at(counts, combine, buckets.counts)
+    return BucketSeries(buckets.starts, np.arange(groups), counts, np.zeros((0, len(buckets.starts))),
+                        np.zeros((0, len(buckets.starts))))
 
 
 def to_weeks(by_day: BucketSeries) -> BucketSeries:
