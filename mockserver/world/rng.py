@@ -97,25 +97,34 @@ def binomial(n: I64, p: F64, h: U64) -> I64:
     return np.where(flip, n - out, out)
 
 
+_BLOCK = 16  # CDF steps taken per round: most small draws end within one round
+
+
 def _invert(u: F64, first: F64, step: Callable[[F64, I64], F64]) -> I64:
     """Inverse-CDF search shared by poisson and binomial: P(k) = P(k-1) * step(k).
 
-    Each round only touches the draws still searching, so the cost is the sum of
-    the draws' values rather than (draws x largest value).
+    Draw i is the first k (capped at 400) with ``u[i] <= CDF(k)`` or ``P(k) == 0``.
+    Each round advances every draw still searching by ``_BLOCK`` steps at once
+    (a running product and a running sum along the row, which numpy evaluates
+    left to right, so each value is the same float a step-by-step loop would
+    produce); the per-call cost is a few array operations rather than one set
+    per unit of the largest draw.
     """
     k = np.zeros(u.shape, dtype=np.int64)
     idx = np.flatnonzero(u > first)
     prob = first[idx]
     cdf = first[idx]
     target = u[idx]
-    kk = np.zeros(len(idx), dtype=np.float64)
-    iteration = 0
-    while len(idx) and iteration < 400:
-        iteration += 1
-        kk += 1.0
-        prob = prob * step(kk, idx)
-        cdf = cdf + prob
-        k[idx] += 1
-        keep = (target > cdf) & (prob > 0)
-        idx, prob, cdf, target, kk = idx[keep], prob[keep], cdf[keep], target[keep], kk[keep]
+    done = 0
+    while len(idx) and done < 400:
+        width = min(_BLOCK, 400 - done)
+        ks = np.arange(done + 1, done + width + 1, dtype=np.float64)[None, :]
+        probs = np.multiply.accumulate(np.hstack([prob[:, None], step(ks, idx[:, None])]), axis=1)[:, 1:]
+        cdfs = np.add.accumulate(np.hstack([cdf[:, None], probs]), axis=1)[:, 1:]
+        searching = (target[:, None] > cdfs) & (probs > 0)
+        going = searching.all(axis=1)
+        taken = np.where(going, width, np.argmin(searching, axis=1) + 1)
+        k[idx] += taken
+        done += width
+        idx, prob, cdf, target = idx[going], probs[going, -1], cdfs[going, -1], target[going]
     return k

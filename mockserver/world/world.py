@@ -7,7 +7,7 @@ are cached per (seed, scenario); everything in them is immutable.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Hashable
@@ -71,6 +71,10 @@ class World:
             _, (_, dropped) = memo.entries.popitem(last=False)
             memo.size -= dropped
         return value
+
+    def forgetful_copy(self) -> World:
+        """The same world with an empty memo: what a first request meets (benchmarks measure this)."""
+        return replace(self, _memo=_Memo())
 
 
 def build_world(catalog: Catalog, seed: int, scenario: str = "baseline", effects: tuple[Effect, ...] = ()) -> World:
