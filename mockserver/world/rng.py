@@ -118,13 +118,18 @@ def _invert(u: F64, first: F64, step: Callable[[F64, I64], F64]) -> I64:
     done = 0
     while len(idx) and done < 400:
         width = min(_BLOCK, 400 - done)
-        ks = np.arange(done + 1, done + width + 1, dtype=np.float64)[None, :]
-        probs = np.multiply.accumulate(np.hstack([prob[:, None], step(ks, idx[:, None])]), axis=1)[:, 1:]
-        cdfs = np.add.accumulate(np.hstack([cdf[:, None], probs]), axis=1)[:, 1:]
-        searching = (target[:, None] > cdfs) & (probs > 0)
-        going = searching.all(axis=1)
-        taken = np.where(going, width, np.argmin(searching, axis=1) + 1)
+        ks = np.arange(done + 1, done + width + 1, dtype=np.float64)[:, None]
+        probs = step(ks, idx[None, :])  # (width, draws): row j becomes P(done + j + 1)
+        cdfs = np.empty_like(probs)
+        previous_prob, previous_cdf = prob, cdf
+        for j in range(width):  # one contiguous vector operation per step, in the loop's order
+            np.multiply(previous_prob, probs[j], out=probs[j])
+            np.add(previous_cdf, probs[j], out=cdfs[j])
+            previous_prob, previous_cdf = probs[j], cdfs[j]
+        searching = (target[None, :] > cdfs) & (probs > 0)
+        going = searching.all(axis=0)
+        taken = np.where(going, width, np.argmin(searching, axis=0) + 1)
         k[idx] += taken
         done += width
-        idx, prob, cdf, target = idx[going], probs[going, -1], cdfs[going, -1], target[going]
+        idx, prob, cdf, target = idx[going], probs[-1, going], cdfs[-1, going], target[going]
     return k
