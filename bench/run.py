@@ -358,7 +358,8 @@ def render(results: dict[str, Any]) -> str:
               "deterministic, so this is exact): routing, the credential check and sending are all that is left.",
               "- **Cold requests** compute the world with numpy per request. A dashboard draws the window's and the "
               "previous window's day cells over every integration leaf (a `day` or `week` timeseries is cut from the "
-              "former; an `hour` one adds the hour splits), 5-30 ms in all depending on the window; the server is one event loop, so the p99 of a 50-connection "
+              "former; an `hour` one adds the hour splits), 5-30 ms in all depending on the window; "
+              "the server is one event loop, so the p99 of a 50-connection "
               "run is mostly time spent queued behind such dashboards.",
               "- **Dashboard generation** misses its 2 ms / 5 ms targets. A dashboard needs the window's day cells "
               "(a Poisson count per leaf and day), the previous window's (for the summary's comparison) and, at `hour`, "
