@@ -277,6 +277,32 @@ def test_latency_moments_add_up_across_granularities(seed: int, window: Window) 
 
 
 @EXAMPLES
+@given(S.seeds, S.windows(max_days=2), st.sampled_from(list(Granularity)), st.integers(1, 4))
+def test_grouped_series_equal_the_per_leaf_series_summed(seed: int, window: Window, granularity: Granularity,
+                                                         groups: int) -> None:
+    """Summing leaves into groups while drawing (how a month at minute stays small) changes no number."""
+    import numpy as np
+
+    from mockserver.world.traffic import series
+
+    world = S.world(seed)
+    table = world.integrations
+    leaves = np.arange(len(table))
+    group_of = (leaves * 7919) % groups
+    per_leaf = series(table, leaves, window, granularity, world.params, with_latency=True)
+    grouped = series(table, leaves, window, granularity, world.params, with_latency=True, combine=group_of,
+                     groups=groups)
+    counts_only = series(table, leaves, window, granularity, world.params, combine=group_of, groups=groups)
+    for g in range(groups):
+        mine = group_of == g
+        assert np.array_equal(grouped.counts[g], per_leaf.counts[mine].sum(axis=0))
+        assert np.allclose(grouped.m1[g], per_leaf.m1[mine].sum(axis=0), rtol=1e-9)
+        assert np.allclose(grouped.m2[g], per_leaf.m2[mine].sum(axis=0), rtol=1e-9)
+    assert np.array_equal(counts_only.counts, grouped.counts)
+    assert grouped.counts.sum() > 0
+
+
+@EXAMPLES
 @given(S.seeds, S.windows(max_days=60))
 def test_by_channel_agrees_with_the_escalation_series(seed: int, window: Window) -> None:
     world = S.world(seed)

@@ -68,8 +68,16 @@ def _sum_leaves(table: LeafTable, leaves: I64, buckets: BucketSeries, rows: I64)
 
 def timeseries(table: LeafTable, leaves: I64, window: Window, granularity: Granularity, world: WorldParams,
                *, with_latency: bool) -> Series:
-    buckets = series(table, leaves, window, granularity, world, with_latency=with_latency)
-    return _sum_leaves(table, leaves, buckets, np.arange(len(leaves)))
+    """Leaves are summed by outcome kind while the series is drawn: a month at ``minute`` never
+    materialises a leaves x minutes table."""
+    kinds = _kinds(table, leaves)
+    kind_of = np.searchsorted(np.array(kinds), table.kind[leaves])
+    buckets = series(table, leaves, window, granularity, world, with_latency=with_latency, combine=kind_of,
+                     groups=len(kinds))
+    by_kind = {kind: buckets.counts[i] for i, kind in enumerate(kinds)}
+    zeros = np.zeros(len(buckets.starts))
+    s1, s2 = (buckets.m1.sum(axis=0), buckets.m2.sum(axis=0)) if with_latency else (zeros, zeros)
+    return Series(buckets.starts, by_kind, s1, s2)
 
 
 def summarize(table: LeafTable, leaves: I64, every_leaf_days: BucketSeries, granularity: Granularity) -> Series:

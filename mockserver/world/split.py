@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from mockserver.world.rng import binomial, hash_keys
 
-__all__ = ["split_tree", "scatter_events"]
+__all__ = ["split_tree", "place_events", "scatter_events"]
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -66,21 +66,23 @@ def split_tree(totals: I64, weights: F64, keys: U64) -> I64:
     return counts[:, :parts]
 
 
-def scatter_events(totals: I64, keys: U64, parts: int, out_rows: I64 | None = None, n_out: int = 0) -> I64:
+def place_events(totals: I64, keys: U64, parts: int) -> tuple[I64, I64]:
     """Equal-weight split by placing each event: event ``j`` of row ``i`` lands in part hash(i, j) % parts.
 
-    With ``out_rows``, row i's parts are added into output row ``out_rows[i]`` (of ``n_out``),
-    so callers that only need sums over rows never hold the per-row table.
+    Returns every event's (row, part), so callers can total them however they
+    need (per row, per group of rows, weighted by a per-row latency) without
+    holding a rows x parts table first.
     """
-    rows = len(totals)
-    targets = np.arange(rows) if out_rows is None else out_rows
-    size = rows if out_rows is None else n_out
     flat_totals = totals.astype(np.int64)
     n_events = int(flat_totals.sum())
-    if n_events == 0:
-        return np.zeros((size, parts), dtype=np.int64)
-    row_of_event = np.repeat(np.arange(rows), flat_totals)
+    row_of_event = np.repeat(np.arange(len(flat_totals)), flat_totals)
     first_event = np.cumsum(flat_totals) - flat_totals
     ordinal = np.arange(n_events) - first_event[row_of_event]
     part = (hash_keys(keys[row_of_event], ordinal) % np.uint64(parts)).astype(np.int64)
-    return np.bincount(targets[row_of_event] * parts + part, minlength=size * parts).reshape(size, parts)
+    return row_of_event, part
+
+
+def scatter_events(totals: I64, keys: U64, parts: int) -> I64:
+    """The (rows, parts) table of ``place_events``."""
+    row, part = place_events(totals, keys, parts)
+    return np.bincount(row * parts + part, minlength=len(totals) * parts).reshape(len(totals), parts)

@@ -23,7 +23,7 @@ from mockserver.world.calendar import Granularity, Window, week_starts, weekday
 from mockserver.world.effects import Effect
 from mockserver.world.leaves import LeafTable
 from mockserver.world.rng import hash_keys, poisson, standard_normal, uniform
-from mockserver.world.split import scatter_events, split_tree
+from mockserver.world.split import place_events, scatter_events, split_tree
 
 __all__ = ["WorldParams", "BucketSeries", "series", "to_weeks", "combined"]
 
@@ -180,9 +180,9 @@ def series(
 ) -> BucketSeries:
     """Counts (and latency moments) per selected leaf and bucket.
 
-    With ``combine`` (a group index per selected leaf, ``groups`` of them) and no
-    latency, rows are those groups instead: the sums callers want, without holding
-    a leaves x minutes table.
+    With ``combine`` (a group index per selected leaf, ``groups`` of them), rows
+    are those groups instead: the sums callers want, without holding a leaves x
+    minutes table (at ``minute`` the events are totalled straight into groups).
     """
     days = window.day_numbers()
     plan = _DayPlan(table, leaves, days, world)
@@ -202,7 +202,7 @@ def series(
             m2[rows] = (hours * lat * lat).sum(axis=1) * m2_unit[rows[0]]
         by_day = BucketSeries(days * 86400, leaves, day_counts, m1, m2)
         result = to_weeks(by_day) if granularity is Granularity.WEEK else by_day
-        return combined(result, combine, groups) if combine is not None and not with_latency else result
+        return combined(result, combine, groups, with_latency=with_latency) if combine is not None else result
     rows = (np.repeat(np.arange(n_leaves), n_days), np.tile(np.arange(n_days), n_leaves))
     hours = plan.hour_counts(day_counts, rows)  # (L*D, 24)
     lat = plan.latency_factor(rows) if with_latency else np.ones_like(hours, dtype=np.float64)
@@ -213,18 +213,27 @@ def series(
         m1 = counts * lat_flat * m1_unit[:, None] if with_latency else np.zeros(counts.shape)
         m2 = counts * lat_flat * lat_flat * m2_unit[:, None] if with_latency else np.zeros(counts.shape)
         by_hour = BucketSeries(starts, leaves, counts, m1, m2)
-        return combined(by_hour, combine, groups) if combine is not None and not with_latency else by_hour
+        return combined(by_hour, combine, groups, with_latency=with_latency) if combine is not None else by_hour
     hour_numbers = (days[:, None] * 24 + np.arange(24)[None, :]).reshape(-1)  # (D*24,)
     flat_hours = hours.reshape(-1)  # (L*D*24,) row-major leaf, day, hour
     leaf_of_row = np.repeat(np.arange(n_leaves), n_days * 24)
     keys = hash_keys(world.seed, _MINUTE, table.keys[leaves][leaf_of_row], np.tile(hour_numbers, n_leaves))
     starts = (hour_numbers[:, None] * 3600 + np.arange(60)[None, :] * 60).reshape(-1)
-    if combine is not None and not with_latency:
-        out_rows = combine[leaf_of_row] * (n_days * 24) + np.tile(np.arange(n_days * 24), n_leaves)
-        grouped = scatter_events(flat_hours, keys, 60, out_rows, groups * n_days * 24)
-        counts = grouped.reshape(groups, n_days * 1440)
-        nothing = np.zeros((0, len(starts)))
-        return BucketSeries(starts, np.arange(groups), counts, nothing, nothing)
+    if combine is not None:
+        row, part = place_events(flat_hours, keys, 60)
+        cell = (combine[leaf_of_row] * (n_days * 24) + np.tile(np.arange(n_days * 24), n_leaves))[row] * 60 + part
+        shape = (groups, n_days * 1440)
+
+        def total(per_row: F64 | None = None) -> NDArray[Any]:
+            weights = None if per_row is None else per_row[row]
+            return np.bincount(cell, weights=weights, minlength=shape[0] * shape[1]).reshape(shape)
+
+        if not with_latency:
+            nothing = np.zeros((0, len(starts)))
+            return BucketSeries(starts, np.arange(groups), total(), nothing, nothing)
+        lat_row = lat.reshape(-1)
+        return BucketSeries(starts, np.arange(groups), total(), total(lat_row * m1_unit[leaf_of_row]),
+                            total(lat_row * lat_row * m2_unit[leaf_of_row]))
     minutes = scatter_events(flat_hours, keys, 60)  # (L*D*24, 60)
     counts = minutes.reshape(n_leaves, n_days * 1440)
     if with_latency:
@@ -236,12 +245,16 @@ def series(
     return BucketSeries(starts, leaves, counts, m1, m2)
 
 
-def combined(buckets: BucketSeries, combine: I64, groups: int) -> BucketSeries:
-    """Rows summed into groups (``combine[i]`` is row i's group)."""
-    counts = np.zeros((groups, len(buckets.starts)), dtype=np.int64)
-    np.add.at(counts, combine, buckets.counts)
-    return BucketSeries(buckets.starts, np.arange(groups), counts, np.zeros((0, len(buckets.starts))),
-                        np.zeros((0, len(buckets.starts))))
+def combined(buckets: BucketSeries, combine: I64, groups: int, *, with_latency: bool) -> BucketSeries:
+    """Rows summed into groups (``combine[i]`` is row i's group); moments too when asked for."""
+    def into_groups(values: NDArray[Any]) -> NDArray[Any]:
+        out = np.zeros((groups, values.shape[1]), dtype=values.dtype)
+        np.add.at(out, combine, values)
+        return out
+
+    nothing = np.zeros((0, len(buckets.starts)))
+    m1, m2 = (into_groups(buckets.m1), into_groups(buckets.m2)) if with_latency else (nothing, nothing)
+    return BucketSeries(buckets.starts, np.arange(groups), into_groups(buckets.counts), m1, m2)
 
 
 def to_weeks(by_day: BucketSeries) -> BucketSeries:
