@@ -53,6 +53,7 @@ def build_dispatcher(settings: Settings, responders: ResponderTable | None = Non
         max_delay_ms=settings.limits.max_delay_ms,
         max_body_bytes=settings.limits.max_body_bytes,
         cache_entries=settings.limits.cache_entries,
+        cache_bytes=settings.limits.cache_bytes,
         clock=_clock(settings),
         access_log=settings.access_log,
     )

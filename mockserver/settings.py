@@ -20,6 +20,7 @@ class Limits:
     max_buckets: int = 50_000  # rows per analytics timeseries response -> 400
     max_delay_ms: int = 10_000  # Prefer: delay= is capped here
     cache_entries: int = 2048  # rendered responses kept (responses are deterministic)
+    cache_bytes: int = 64 << 20  # ... and at most this many bytes of keys and bodies
 
 
 @dataclass(frozen=True, slots=True)

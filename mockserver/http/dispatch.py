@@ -51,24 +51,35 @@ class _TooLarge(Exception):
 
 
 class ResponseCache:
-    """Rendered replies by request fingerprint: responses are deterministic, so this is exact."""
+    """Rendered replies by request fingerprint: responses are deterministic, so this is exact.
 
-    def __init__(self, capacity: int) -> None:
-        self._entries: OrderedDict[bytes, Reply] = OrderedDict()
+    Bounded by entries and by bytes (keys hold request bodies, replies can be a
+    month of minutes): a reply bigger than an eighth of the byte budget is not
+    kept, so one huge response cannot flush every small one.
+    """
+
+    def __init__(self, capacity: int, max_bytes: int) -> None:
+        self._entries: OrderedDict[bytes, tuple[Reply, int]] = OrderedDict()
         self._capacity = capacity
+        self._max_bytes = max_bytes
+        self.size = 0  # bytes of keys and bodies held
 
     def get(self, key: bytes) -> Reply | None:
-        reply = self._entries.get(key)
-        if reply is not None:
-            self._entries.move_to_end(key)
-        return reply
+        found = self._entries.get(key)
+        if found is None:
+            return None
+        self._entries.move_to_end(key)
+        return found[0]
 
     def put(self, key: bytes, reply: Reply) -> None:
-        if self._capacity <= 0:
+        cost = len(key) + len(reply.body)
+        if self._capacity <= 0 or cost > self._max_bytes // 8 or key in self._entries:
             return
-        self._entries[key] = reply
-        if len(self._entries) > self._capacity:
-            self._entries.popitem(last=False)
+        self._entries[key] = (reply, cost)
+        self.size += cost
+        while len(self._entries) > self._capacity or self.size > self._max_bytes:
+            _, (_, dropped) = self._entries.popitem(last=False)
+            self.size -= dropped
 
 
 class Dispatcher:
@@ -86,6 +97,7 @@ class Dispatcher:
         max_delay_ms: int,
         max_body_bytes: int,
         cache_entries: int,
+        cache_bytes: int,
         clock: Callable[[], Any],
         access_log: bool,
     ) -> None:
@@ -99,7 +111,7 @@ class Dispatcher:
         self.pins = pins
         self.max_delay_ms = max_delay_ms
         self.max_body_bytes = max_body_bytes
-        self.cache = ResponseCache(cache_entries)
+        self.cache = ResponseCache(cache_entries, cache_bytes)
         self.clock = clock
         self.access_log = access_log
 
