@@ -124,29 +124,45 @@ def parse_datetime(text: str) -> tuple[dt.datetime | None, Problem | None]:
     found = _TIME_RE.match(rest)
     if not found:
         return None, _datetime_problem(_time_start_problem(rest))
-    hour, minute = int(found.group(1)), int(found.group(2))
-    second = int(found.group(3) or 0)
-    fraction = (found.group(4) or "").ljust(6, "0")[:6]
-    if hour > 23:
-        return None, _datetime_problem("hour value is outside expected range of 0-23")
-    if minute > 59:
-        return None, _datetime_problem("minute value is outside expected range of 0-59")
-    if second > 59:
-        return None, _datetime_problem("second value is outside expected range of 0-59")
+    hour, minute, second, micro = _clock(found)
+    out_of_range = _clock_range_problem(hour, minute, second)
+    if out_of_range:
+        return None, _datetime_problem(out_of_range)
     tail = rest[found.end():]
     if not tail:
         return None, _datetime_problem("a UTC offset is required (RFC 3339 date-time)")
     offset = _OFFSET_RE.match(tail)
     if not offset:
         return None, _datetime_problem("invalid timezone sign" if tail[0] not in "+-Zz" else "invalid timezone offset")
-    tz = dt.timezone.utc
-    if offset.group(1):
-        hours, minutes = int(offset.group(2)), int(offset.group(3))
-        if hours > 23 or minutes > 59:
-            return None, _datetime_problem("timezone offset must be less than 24 hours")
-        delta = dt.timedelta(hours=hours, minutes=minutes)
-        tz = dt.timezone(-delta if offset.group(1) == "-" else delta)
-    return dt.datetime(date.year, date.month, date.day, hour, minute, second, int(fraction), tzinfo=tz), None
+    tz = _zone(offset)
+    if tz is None:
+        return None, _datetime_problem("timezone offset must be less than 24 hours")
+    return dt.datetime(date.year, date.month, date.day, hour, minute, second, micro, tzinfo=tz), None
+
+
+def _clock(found: re.Match[str]) -> tuple[int, int, int, int]:
+    """Hour, minute, second and microseconds of a ``_TIME_RE`` match (fractions past 6 digits are cut)."""
+    fraction = (found.group(4) or "").ljust(6, "0")[:6]
+    return int(found.group(1)), int(found.group(2)), int(found.group(3) or 0), int(fraction)
+
+
+def _clock_range_problem(hour: int, minute: int, second: int) -> str | None:
+    """The first field out of range, in pydantic's words."""
+    for value, name, top in ((hour, "hour", 23), (minute, "minute", 59), (second, "second", 59)):
+        if value > top:
+            return f"{name} value is outside expected range of 0-{top}"
+    return None
+
+
+def _zone(offset: re.Match[str]) -> dt.timezone | None:
+    """UTC for ``Z``, else the signed offset; None for an offset of 24 hours or more."""
+    if not offset.group(1):
+        return dt.timezone.utc
+    hours, minutes = int(offset.group(2)), int(offset.group(3))
+    if hours > 23 or minutes > 59:
+        return None
+    delta = dt.timedelta(hours=hours, minutes=minutes)
+    return dt.timezone(-delta if offset.group(1) == "-" else delta)
 
 
 def _time_problem(reason: str) -> Problem:
@@ -158,26 +174,18 @@ def parse_time(text: str) -> tuple[dt.time | None, Problem | None]:
     found = _TIME_RE.match(text)
     if not found:
         return None, _time_problem(_time_start_problem(text))
-    hour, minute, second = int(found.group(1)), int(found.group(2)), int(found.group(3) or 0)
-    if hour > 23:
-        return None, _time_problem("hour value is outside expected range of 0-23")
-    if minute > 59:
-        return None, _time_problem("minute value is outside expected range of 0-59")
-    if second > 59:
-        return None, _time_problem("second value is outside expected range of 0-59")
+    hour, minute, second, micro = _clock(found)
+    out_of_range = _clock_range_problem(hour, minute, second)
+    if out_of_range:
+        return None, _time_problem(out_of_range)
     tail = text[found.end():]
     offset = _OFFSET_RE.match(tail)
     if not tail or not offset:
         return None, _time_problem("a UTC offset is required (RFC 3339 full-time)" if not tail else "invalid timezone offset")
-    tz = dt.timezone.utc
-    if offset.group(1):
-        hours, minutes = int(offset.group(2)), int(offset.group(3))
-        if hours > 23 or minutes > 59:
-            return None, _time_problem("timezone offset must be less than 24 hours")
-        delta = dt.timedelta(hours=hours, minutes=minutes)
-        tz = dt.timezone(-delta if offset.group(1) == "-" else delta)
-    fraction = (found.group(4) or "").ljust(6, "0")[:6]
-    return dt.time(hour, minute, second, int(fraction), tzinfo=tz), None
+    tz = _zone(offset)
+    if tz is None:
+        return None, _time_problem("timezone offset must be less than 24 hours")
+    return dt.time(hour, minute, second, micro, tzinfo=tz), None
 
 
 def parse_uuid(text: str) -> tuple[str | None, Problem | None]:

@@ -4,59 +4,37 @@ Contracts carry a handful of ``pattern`` keywords (phone numbers, identifiers);
 this covers the regex subset they use: literals, classes, ranges, categories,
 groups, alternation and bounded repeats. Callers verify the result with ``re``
 and fall back to a documented value when the pattern is beyond this subset.
+The pattern is walked with Python's own (private) ``re._parser``, present on
+every supported Python (3.11+), rather than a regex parser of our own.
 """
 
 from __future__ import annotations
 
 import random
 import re
+import re._parser as sre_parse  # type: ignore[import-not-found]
 import string
+from re._constants import (  # type: ignore[import-not-found]
+    ANY,
+    AT,
+    BRANCH,
+    CATEGORY,
+    CATEGORY_DIGIT,
+    CATEGORY_NOT_DIGIT,
+    CATEGORY_NOT_SPACE,
+    CATEGORY_NOT_WORD,
+    CATEGORY_SPACE,
+    CATEGORY_WORD,
+    IN,
+    LITERAL,
+    MAX_REPEAT,
+    MIN_REPEAT,
+    NEGATE,
+    NOT_LITERAL,
+    RANGE,
+    SUBPATTERN,
+)
 from typing import Any
-
-try:  # Python 3.11+ keeps the parser private
-    import re._parser as sre_parse  # type: ignore[import-not-found]
-    from re._constants import (  # type: ignore[import-not-found]
-        ANY,
-        AT,
-        BRANCH,
-        CATEGORY,
-        CATEGORY_DIGIT,
-        CATEGORY_NOT_DIGIT,
-        CATEGORY_NOT_SPACE,
-        CATEGORY_NOT_WORD,
-        CATEGORY_SPACE,
-        CATEGORY_WORD,
-        IN,
-        LITERAL,
-        MAX_REPEAT,
-        MIN_REPEAT,
-        NEGATE,
-        NOT_LITERAL,
-        RANGE,
-        SUBPATTERN,
-    )
-except ImportError:  # pragma: no cover
-    import sre_parse  # type: ignore[no-redef]
-    from sre_constants import (  # type: ignore[no-redef]
-        ANY,
-        AT,
-        BRANCH,
-        CATEGORY,
-        CATEGORY_DIGIT,
-        CATEGORY_NOT_DIGIT,
-        CATEGORY_NOT_SPACE,
-        CATEGORY_NOT_WORD,
-        CATEGORY_SPACE,
-        CATEGORY_WORD,
-        IN,
-        LITERAL,
-        MAX_REPEAT,
-        MIN_REPEAT,
-        NEGATE,
-        NOT_LITERAL,
-        RANGE,
-        SUBPATTERN,
-    )
 
 __all__ = ["sample_regex"]
 
