@@ -120,6 +120,14 @@ def test_fine_buckets_sum_to_coarse_ones(seed: int, coarse: Granularity, window:
 
 
 # 4. Filter additivity
+def _assert_partition(whole: list[dict[str, Any]], parts: list[list[dict[str, Any]]], fields: tuple[str, ...]) -> None:
+    """Every count of every bucket of the whole is the sum of the parts' counts."""
+    assert all(len(part) == len(whole) for part in parts)
+    for i, row in enumerate(whole):
+        for field in fields:
+            assert row[field] == sum(part[i][field] for part in parts)
+
+
 @EXAMPLES
 @given(S.seeds, S.integration_queries(), st.sampled_from(["integration_key", "mode", "slug"]))
 def test_filter_values_partition_the_total(seed: int, query: AnalyticsQuery, dim: str) -> None:
@@ -127,9 +135,7 @@ def test_filter_values_partition_the_total(seed: int, query: AnalyticsQuery, dim
     whole = integrations.usage_rows(world, replace(query, filters={**query.filters, dim: None}))
     parts = [integrations.usage_rows(world, replace(query, filters={**query.filters, dim: value}))
              for value in S.catalog_values(dim)]
-    for i, row in enumerate(whole):
-        for field in COUNT_FIELDS["usage"]:
-            assert row[field] == sum(part[i][field] for part in parts)
+    _assert_partition(whole, parts, COUNT_FIELDS["usage"])
 
 
 @EXAMPLES
@@ -139,9 +145,7 @@ def test_channels_partition_the_sessions(seed: int, query: AnalyticsQuery) -> No
     whole = sessions.escalation_rate_rows(world, replace(query, filters={"channel": None}))
     parts = [sessions.escalation_rate_rows(world, replace(query, filters={"channel": c}))
              for c in S.catalog_values("channel")]
-    for i, row in enumerate(whole):
-        for field in COUNT_FIELDS["sessions"]:
-            assert row[field] == sum(part[i][field] for part in parts)
+    _assert_partition(whole, parts, COUNT_FIELDS["sessions"])
 
 
 # 5. Cross-endpoint agreement
