@@ -51,9 +51,6 @@ class Totals:
     s1: F64
     s2: F64
 
-    def of_kind(self, table: LeafTable, *kinds: str) -> NDArray[np.bool_]:
-        return np.isin(table.kind[self.leaves], list(kinds))
-
 
 def _kinds(table: LeafTable, leaves: I64) -> list[str]:
     return sorted(set(table.kind[leaves].tolist()))

@@ -68,10 +68,6 @@ class ParameterRule:
     scalar: _Scalar | None  # set for scalar parameters
     array_schema: dict[str, Any] | None
 
-    @property
-    def is_array(self) -> bool:
-        return self.item is not None
-
     def validate(self, values: list[str] | None) -> tuple[Any, list[ErrorItem]]:
         """Typed value (default applied) and the pydantic items for this parameter."""
         if not values:
