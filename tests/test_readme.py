@@ -2,35 +2,60 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator, NamedTuple
 
 import pytest
 from starlette.testclient import TestClient
+
+from tests.conftest import NOW, make_client
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 BLOCK = re.compile(r"```console\n(.*?)```", re.S)
 MORE = re.compile(r"^\s*\.\.\. (\d+) more rows$")
 
 
-def _examples() -> list[tuple[str, str, Any, str]]:
-    """(method, path, body, shown output) for every plain curl example against the sandbox."""
+class Example(NamedTuple):
+    method: str
+    path: str
+    headers: dict[str, str]
+    auth: tuple[str, str] | None
+    body: Any
+    output: str
+
+
+def _commands(block: str) -> list[tuple[str, str]]:
+    """(command, output) for each ``$ `` command of a console block, continuation lines joined."""
+    found = []
+    for chunk in ("\n" + block).split("\n$ ")[1:]:
+        lines = chunk.split("\n")
+        command, rest = lines[0], 1
+        while command.endswith("\\"):
+            command, rest = command[:-1] + " " + lines[rest].strip(), rest + 1
+        found.append((command, "\n".join(lines[rest:])))
+    return found
+
+
+def _examples() -> list[Example]:
+    """Every plain curl example against the sandbox, with exactly the headers and credentials it sends."""
     found = []
     for block in BLOCK.findall(README):
-        command, _, output = block.partition("\n")
-        while command.endswith("\\"):
-            more, _, output = output.partition("\n")
-            command = command[:-1] + more.strip()
-        if not command.startswith("$ curl -s ") or " -i " in command or "Prefer" in command or not output.strip():
-            continue
-        if "127.0.0.1:8000" not in command or "\n$ " in output:
-            continue
-        body = re.search(r"-d '(.*)'$", command)
-        url = re.search(r"(?:'|\s)http://127\.0\.0\.1:8000([^'\s]*)", command)
-        assert url is not None, command
-        found.append(("POST" if body else "GET", url.group(1), json.loads(body.group(1)) if body else None, output))
+        for command, output in _commands(block):
+            if not command.startswith("curl -s ") or " -i " in command or not output.strip():
+                continue
+            url = re.search(r"(?:'|\s)http://127\.0\.0\.1:8000([^'\s]*)", command)
+            if url is None:
+                continue
+            body = re.search(r"-d '(.*)'$", command)
+            user = re.search(r"-u ([^:\s]+):(\S+)", command)
+            headers = dict(h.split(": ", 1) for h in re.findall(r"-H '([^']+)'", command))
+            headers.pop("content-type", None)
+            found.append(Example("POST" if body else "GET", url.group(1), headers,
+                                 (user.group(1), user.group(2)) if user else None,
+                                 json.loads(body.group(1)) if body else None, output))
     return found
 
 
@@ -53,21 +78,26 @@ EXAMPLES = _examples()
 
 
 def test_the_readme_has_examples_for_every_seed_operation() -> None:
-    paths = {path.split("?")[0] for _, path, _, _ in EXAMPLES}
+    paths = {example.path.split("?")[0] for example in EXAMPLES}
     for operation in ("/v1/analytics/sessions/escalation-rate", "/v1/analytics/integrations/dashboard",
                       "/v1/analytics/integrations/by-integration", "/feedback/stats", "/feedback/payload_schema"):
         assert operation in paths
+    assert any(example.headers == {} and example.auth is None for example in EXAMPLES), "the 401 example is replayed"
 
 
-@pytest.mark.parametrize(("method", "path", "body", "output"), EXAMPLES, ids=[e[1][:70] for e in EXAMPLES])
-def test_example_output_is_real(client: TestClient, method: str, path: str, body: Any, output: str) -> None:
-    headers = {} if "x-api-key" in output else {}
-    if method == "GET":
-        response = client.get(path, headers=headers)
-    else:
-        response = client.post(path, json=body, auth=("alice", "s3cret"))
+@pytest.fixture(scope="module", params=[NOW, NOW + dt.timedelta(days=400)], ids=["now", "400-days-later"])
+def plain_client(request: pytest.FixtureRequest) -> Iterator[TestClient]:
+    """No default credentials; two clocks, so an example whose output depends on the day it runs fails."""
+    with make_client(now=request.param) as client:
+        yield client
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.path[:70] for e in EXAMPLES])
+def test_example_output_is_real(plain_client: TestClient, example: Example) -> None:
+    response = plain_client.request(example.method, example.path, headers=example.headers, auth=example.auth,
+                                    json=example.body)
     actual = response.json()
-    shown, elided = _shown(output)
+    shown, elided = _shown(example.output)
     if isinstance(shown, dict) and isinstance(shown.get("buckets"), list) and shown["buckets"] and \
             isinstance(shown["buckets"][-1], str):
         more = int(shown["buckets"][-1].split()[1])
