@@ -18,11 +18,11 @@ from mockserver.responders.registry import ResponderTable
 from mockserver.settings import Settings
 from mockserver.spec.contract import Contract, load_contract
 from mockserver.spec.router import Router
-from mockserver.types import ASGIApp, Receive, Scope, Send
+from mockserver.types import Receive, Scope, Send
 from mockserver.world.scenarios import load_scenarios
 from mockserver.world.world import WorldBook
 
-__all__ = ["create_app", "build_dispatcher"]
+__all__ = ["create_app", "build_dispatcher", "SandboxApp"]
 
 LOCAL_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
 CORS_HEADERS = ["x-api-key", "authorization", "content-type", "prefer"]
@@ -50,10 +50,7 @@ def build_dispatcher(settings: Settings, responders: ResponderTable | None = Non
         scenario=settings.scenario,
         scenarios=frozenset(worlds.scenarios),
         pins=load_pins(settings.fixtures / "pinned", contracts),
-        max_delay_ms=settings.limits.max_delay_ms,
-        max_body_bytes=settings.limits.max_body_bytes,
-        cache_entries=settings.limits.cache_entries,
-        cache_bytes=settings.limits.cache_bytes,
+        limits=settings.limits,
         clock=_clock(settings),
         access_log=settings.access_log,
     )
@@ -66,26 +63,33 @@ def default_responders(settings: Settings, worlds: WorldBook) -> ResponderTable:
     return ResponderTable(dedicated)
 
 
-def create_app(settings: Settings | None = None) -> ASGIApp:
-    settings = settings or Settings()
-    dispatcher = build_dispatcher(settings)
-    cors = CORSMiddleware(
-        dispatcher,
-        allow_origins=list(settings.cors_origins),
-        allow_origin_regex=LOCAL_ORIGINS,
-        allow_methods=["*"],
-        allow_headers=CORS_HEADERS,
-        expose_headers=EXPOSED_HEADERS,
-    )
+class SandboxApp:
+    """The ASGI app: browsers' requests (they send ``Origin``) through CORS, everything else straight in.
 
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        """Browsers send Origin; everything else skips the CORS layer (it costs a fifth of a cached request)."""
+    The CORS layer costs a fifth of a cached request, so requests without ``Origin`` skip it.
+    """
+
+    def __init__(self, dispatcher: Dispatcher, settings: Settings) -> None:
+        self.dispatcher = dispatcher
+        self._cors = CORSMiddleware(
+            dispatcher,
+            allow_origins=list(settings.cors_origins),
+            allow_origin_regex=LOCAL_ORIGINS,
+            allow_methods=["*"],
+            allow_headers=CORS_HEADERS,
+            expose_headers=EXPOSED_HEADERS,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and any(key == b"origin" for key, _ in scope["headers"]):
-            await cors(scope, receive, send)
+            await self._cors(scope, receive, send)
         else:
-            await dispatcher(scope, receive, send)
+            await self.dispatcher(scope, receive, send)
 
-    return app
+
+def create_app(settings: Settings | None = None) -> SandboxApp:
+    settings = settings or Settings()
+    return SandboxApp(build_dispatcher(settings), settings)
 
 
 def _clock(settings: Settings) -> Callable[[], dt.datetime]:

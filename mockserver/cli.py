@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import ipaddress
 import logging
 import os
 import sys
@@ -148,20 +149,35 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(settings: Settings) -> int:
-    import uvicorn
-
     from mockserver.app import create_app
+    from mockserver.server import serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    logging.getLogger("python_multipart").setLevel(logging.ERROR)  # one line per malformed upload is noise
     try:
         app = create_app(settings)
     except (ContractError, ScenarioError, PinnedError, CatalogError, FeedbackCatalogError, ValueError) as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
-    mode = "any non-empty credential" if not (settings.api_keys or settings.basic_auth) else "configured credentials only"
-    logging.getLogger("mockserver").info(
+    logger = logging.getLogger("mockserver")
+    open_auth = not (settings.api_keys or settings.basic_auth)
+    mode = "any non-empty credential" if open_auth else "configured credentials only"
+    logger.info(
         "serving %s on http://%s:%d (seed %d, scenario %s, auth: %s)",
         ", ".join(p.name for p in settings.specs), settings.host, settings.port, settings.seed, settings.scenario, mode,
     )
-    uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, log_level="warning")
+    if open_auth and not is_loopback(settings.host):
+        logger.warning("listening on %s, reachable from other machines, and accepting any credential: "
+                       "pass --api-key / --basic-auth to require real ones", settings.host)
+    serve(app, settings.host, settings.port, settings.limits)
     return 0
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost; every other address (0.0.0.0 and :: included) reaches the network."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -19,8 +19,15 @@ class Limits:
     max_range_days: int = 1096  # analytics windows: three years (plus a leap day) -> 400
     max_buckets: int = 50_000  # rows per analytics timeseries response -> 400
     max_delay_ms: int = 10_000  # Prefer: delay= is capped here
-    cache_entries: int = 2048  # rendered responses kept (responses are deterministic)
-    cache_bytes: int = 64 << 20  # ... and at most this many bytes of keys and bodies
+    cache_entries: int = 2048  # distinct rendered responses kept (responses are deterministic)
+    cache_bytes: int = 64 << 20  # ... and at most this many bytes of bodies
+    max_header_bytes: int = 32 << 10  # request line + all headers -> 431, connection closed
+    header_timeout_s: float = 10.0  # a connection must finish its request headers this soon -> closed
+    body_timeout_s: float = 30.0  # an announced body must arrive this soon -> 408
+    keep_alive_s: int = 5  # an idle kept-alive connection is closed after this
+    shutdown_timeout_s: int = 5  # on SIGTERM, requests in flight get this long
+    generation_threads: int = 2  # validations/generations running at once
+    generation_queue: int = 64  # ... and waiting; beyond this -> 503 + Retry-After
 
 
 @dataclass(frozen=True, slots=True)

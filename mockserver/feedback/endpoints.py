@@ -83,6 +83,9 @@ def _matching_refs(catalog: FeedbackCatalog, project_id: str, wanted: str) -> se
     return matches
 
 
+_INT64_SAFE = 1 << 62
+
+
 def feedback_stats(world: FeedbackWorld, body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
     window = resolve_range(body_datetime(body["start"]), body_datetime(body.get("end")), now)  # type: ignore[arg-type]
     timezone_name = body.get("timezone", "UTC")
@@ -99,7 +102,9 @@ def feedback_stats(world: FeedbackWorld, body: dict[str, Any], now: dt.datetime)
         raise FeedbackError(f"granularity {granularity} would start the first bucket before year 1")
     n_buckets = max(0, math.ceil((end_ts - first) / granularity))
     rows = _rows(world, body, window)
-    bucket_index = (rows.created_at - first) // granularity
+    # Every timestamp fits in 40 bits, so any granularity past 2**62 buckets exactly as 2**62
+    # does; capping keeps the arithmetic inside int64 (the response still reports the request's).
+    bucket_index = (rows.created_at - first) // min(granularity, _INT64_SAFE)
     labels = _labels(first, granularity, n_buckets, tz)
     return {
         **head,

@@ -46,7 +46,10 @@ class TimeRange:
 
 
 def resolve_range(start: dt.datetime, end: dt.datetime | None, now: dt.datetime) -> TimeRange:
-    resolved = TimeRange(start.astimezone(UTC), (end or now).astimezone(UTC))
+    try:
+        resolved = TimeRange(start.astimezone(UTC), (end or now).astimezone(UTC))
+    except OverflowError as exc:  # e.g. 0001-01-01T00:00:00+05:00 is before year 1 in UTC
+        raise FeedbackError("start and end must fall within years 1-9999 once converted to UTC") from exc
     if resolved.end < resolved.start:
         raise FeedbackInvalid("Feedback request end must be after start")
     if resolved.end - resolved.start > MAX_SPAN:
@@ -57,7 +60,7 @@ def resolve_range(start: dt.datetime, end: dt.datetime | None, now: dt.datetime)
 def resolve_granularity(requested: int | None, span_seconds: float) -> int:
     if requested is not None and requested < 0:
         raise FeedbackError(f"granularity must be a positive number of seconds (or 0/null for automatic), got {requested}")
-    granularity = requested or _auto(span_seconds)
+    granularity = int(requested or _auto(span_seconds))  # pydantic reads an integral 1e19 as an int too
     if span_seconds / granularity > MAX_BUCKETS:
         granularity = max(granularity, int(span_seconds / MAX_BUCKETS) + 1)
     return granularity

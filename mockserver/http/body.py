@@ -9,6 +9,7 @@ translated into pydantic's vocabulary so a client sees ``missing``,
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -20,7 +21,7 @@ from mockserver.http.constraints import check_constraints, pattern_matches
 from mockserver.http.params import ErrorItem
 from mockserver.http.scalars import FORMAT_PARSERS, Problem
 
-__all__ = ["BodyRule", "BodyOutcome", "BodyParseError", "decode_json"]
+__all__ = ["BodyRule", "BodyOutcome", "BodyParseError", "BodyTooDeep", "MAX_JSON_DEPTH", "decode_json"]
 
 _FORMATS = FORMAT_PARSERS
 _FORMAT_CHECKER = FormatChecker(formats=())
@@ -54,6 +55,19 @@ class BodyParseError(Exception):
     """Bytes that are not text at all: FastAPI answers 400, not 422."""
 
 
+class BodyTooDeep(Exception):
+    """JSON nested deeper than :data:`MAX_JSON_DEPTH`: a documented sandbox limit, answered 400."""
+
+
+# The sandbox's one JSON nesting limit. orjson writes at most 254 levels, and a
+# body is echoed inside a 422 item four levels down and inside a fingerprint two
+# down; real request bodies nest a few levels. Documented in the README (Limits).
+MAX_JSON_DEPTH = 128
+PARSE_ERROR = "There was an error parsing the body"
+_LONG_DIGITS = re.compile(rb"[0-9]{20}")  # a run that may be an integer orjson cannot hold
+_ORJSON_REFUSED = object()
+
+
 @dataclass(frozen=True, slots=True)
 class BodyOutcome:
     value: Any
@@ -61,23 +75,67 @@ class BodyOutcome:
 
 
 def decode_json(raw: bytes) -> tuple[Any, ErrorItem | None]:
-    """orjson for speed; the stdlib for FastAPI's exact error position and message."""
-    try:
-        return orjson.loads(raw), None
-    except orjson.JSONDecodeError:
-        pass
+    """orjson for speed; the stdlib for FastAPI's exact error position and message.
+
+    The stdlib also reads what orjson refuses but FastAPI accepts (integers past 64
+    bits). What neither can hold is a 400, as in FastAPI: integers of 4,300 digits
+    or more (the interpreter's own limit) and strings with a lone surrogate escape
+    (``"\\ud800"``), which no UTF-8 response could ever echo. Nesting beyond
+    :data:`MAX_JSON_DEPTH` raises :class:`BodyTooDeep`.
+    """
+    value: Any = _ORJSON_REFUSED
+    if _LONG_DIGITS.search(raw) is None:  # orjson reads integers past 64 bits as floats; FastAPI keeps them
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    if value is _ORJSON_REFUSED:
+        value = _decode_with_stdlib(raw)
+        if isinstance(value, _Invalid):
+            return None, value.item
+    if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and _deeper_than(value, MAX_JSON_DEPTH):
+        raise BodyTooDeep(f"Request body nests JSON deeper than the sandbox limit of {MAX_JSON_DEPTH} levels")
+    return value, None
+
+
+@dataclass(frozen=True, slots=True)
+class _Invalid:
+    item: ErrorItem
+
+
+def _decode_with_stdlib(raw: bytes) -> Any:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise BodyParseError("There was an error parsing the body") from exc
+        raise BodyParseError(PARSE_ERROR) from exc
     try:
-        return json.loads(text), None
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
-        return None, {"type": "json_invalid", "loc": ["body", exc.pos], "msg": "JSON decode error",
-                      "input": {}, "ctx": {"error": exc.msg}}
-    except RecursionError:
-        return None, {"type": "json_invalid", "loc": ["body", 0], "msg": "JSON decode error",
-                      "input": {}, "ctx": {"error": "Nesting too deep"}}
+        return _Invalid({"type": "json_invalid", "loc": ["body", exc.pos], "msg": "JSON decode error",
+                         "input": {}, "ctx": {"error": exc.msg}})
+    except RecursionError as exc:
+        raise BodyTooDeep(f"Request body nests JSON deeper than the sandbox limit of {MAX_JSON_DEPTH} levels") from exc
+    except ValueError as exc:  # an integer past the interpreter's digit limit
+        raise BodyParseError(PARSE_ERROR) from exc
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate escape
+        raise BodyParseError(PARSE_ERROR) from exc
+    return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether containers nest more than ``limit`` levels; iterative, so any depth is safe to ask about."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 class BodyRule:

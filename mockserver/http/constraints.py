@@ -6,13 +6,14 @@ and ``"limit": 0`` in a body fail with the same item.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Any
 
+from pydantic_core import SchemaError, SchemaValidator, ValidationError, core_schema
+
 from mockserver.http.scalars import Problem
 
-__all__ = ["check_constraints", "expected_phrase", "pattern_matches"]
+__all__ = ["check_constraints", "compile_pattern", "expected_phrase", "pattern_matches", "unsupported_patterns"]
 
 
 # JSON Schema patterns are ECMA-262 regular expressions, where \s is a fixed set
@@ -48,14 +49,61 @@ def _ecma_classes(pattern: str) -> str:
     return "".join(out)
 
 
-@lru_cache(maxsize=512)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(_ecma_classes(pattern))
+class _Matcher:
+    """One pattern on pydantic-core's engine (Rust ``regex``): time linear in the input, whatever the pattern.
+
+    pydantic-core is what the real FastAPI service runs patterns with, so this is
+    also its exact dialect (``\\d`` and ``\\w`` are Unicode-aware there, as here).
+    """
+
+    __slots__ = ("_validator",)
+
+    def __init__(self, validator: SchemaValidator) -> None:
+        self._validator = validator
+
+    def search(self, text: str) -> bool:
+        try:
+            self._validator.validate_python(text)
+        except ValidationError:
+            return False
+        return True
+
+
+@lru_cache(maxsize=1024)
+def compile_pattern(pattern: str) -> _Matcher | None:
+    """The pattern's matcher; ``None`` for a pattern a linear-time engine cannot run.
+
+    Look-around and back-references need a backtracking engine, which a crafted input
+    can keep busy for minutes. Such patterns are reported at startup
+    (:func:`unsupported_patterns`) and not enforced: the sandbox never runs a
+    backtracking engine on request data (docs/validation.md).
+    """
+    try:
+        return _Matcher(SchemaValidator(core_schema.str_schema(pattern=_ecma_classes(pattern))))
+    except SchemaError:
+        return None
+
+
+def unsupported_patterns(document: Any) -> list[str]:
+    """Every ``pattern`` in a contract that :func:`compile_pattern` cannot run, in document order."""
+    found: dict[str, None] = {}
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            pattern = node.get("pattern")
+            if isinstance(pattern, str) and compile_pattern(pattern) is None:
+                found.setdefault(pattern)
+            stack.extend(reversed([v for v in node.values() if isinstance(v, (dict, list))]))
+        elif isinstance(node, list):
+            stack.extend(reversed(node))
+    return list(found)
 
 
 def pattern_matches(pattern: str, text: str) -> bool:
-    """Unanchored, as pydantic-core (and JSON Schema) match patterns."""
-    return _compiled(pattern).search(text) is not None
+    """Unanchored, as pydantic-core (and JSON Schema) match patterns; unsupported patterns match anything."""
+    matcher = compile_pattern(pattern)
+    return matcher is None or matcher.search(text)
 
 
 def expected_phrase(options: list[Any]) -> str:

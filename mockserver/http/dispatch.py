@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import parse_qsl
@@ -17,14 +16,17 @@ from urllib.parse import parse_qsl
 import orjson
 
 from mockserver.http import errors
-from mockserver.http.body import BodyParseError
+from mockserver.http.body import BodyParseError, BodyTooDeep
+from mockserver.http.cache import ResponseCache, digest
+from mockserver.http.lane import GenerationLane, Overloaded
 from mockserver.http.prefer import Preferences, PreferError, parse_prefer
-from mockserver.http.reply import Reply, json_reply
+from mockserver.http.reply import Reply, dump_json, json_reply
 from mockserver.http.security import Authenticator
 from mockserver.http.validation import RequestValidator, ValidRequest
 from mockserver.pinned import PinBoard
 from mockserver.responders.base import Generated, Impossible, MockRequest
 from mockserver.responders.preferred import respond_preferred
+from mockserver.settings import Limits
 from mockserver.spec.model import Operation
 from mockserver.spec.refs import Resolver
 from mockserver.spec.router import Router
@@ -50,36 +52,8 @@ class _TooLarge(Exception):
     pass
 
 
-class ResponseCache:
-    """Rendered replies by request fingerprint: responses are deterministic, so this is exact.
-
-    Bounded by entries and by bytes (keys hold request bodies, replies can be a
-    month of minutes): a reply bigger than an eighth of the byte budget is not
-    kept, so one huge response cannot flush every small one.
-    """
-
-    def __init__(self, capacity: int, max_bytes: int) -> None:
-        self._entries: OrderedDict[bytes, tuple[Reply, int]] = OrderedDict()
-        self._capacity = capacity
-        self._max_bytes = max_bytes
-        self.size = 0  # bytes of keys and bodies held
-
-    def get(self, key: bytes) -> Reply | None:
-        found = self._entries.get(key)
-        if found is None:
-            return None
-        self._entries.move_to_end(key)
-        return found[0]
-
-    def put(self, key: bytes, reply: Reply) -> None:
-        cost = len(key) + len(reply.body)
-        if self._capacity <= 0 or cost > self._max_bytes // 8 or key in self._entries:
-            return
-        self._entries[key] = (reply, cost)
-        self.size += cost
-        while len(self._entries) > self._capacity or self.size > self._max_bytes:
-            _, (_, dropped) = self._entries.popitem(last=False)
-            self.size -= dropped
+class _TooSlow(Exception):
+    pass
 
 
 class Dispatcher:
@@ -94,10 +68,7 @@ class Dispatcher:
         scenario: str,
         scenarios: frozenset[str],
         pins: PinBoard,
-        max_delay_ms: int,
-        max_body_bytes: int,
-        cache_entries: int,
-        cache_bytes: int,
+        limits: Limits,
         clock: Callable[[], Any],
         access_log: bool,
     ) -> None:
@@ -109,15 +80,21 @@ class Dispatcher:
         self.scenario = scenario
         self.scenarios = scenarios
         self.pins = pins
-        self.max_delay_ms = max_delay_ms
-        self.max_body_bytes = max_body_bytes
-        self.cache = ResponseCache(cache_entries, cache_bytes)
+        self.max_delay_ms = limits.max_delay_ms
+        self.max_body_bytes = limits.max_body_bytes
+        self.body_timeout = limits.body_timeout_s
+        self.cache = ResponseCache(limits.cache_entries, limits.cache_bytes)
+        self.lane = GenerationLane(limits.generation_threads, limits.generation_queue)
         self.clock = clock
         self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await _lifespan(receive, send)
+            self.lane.close()
+            return
+        if scope["type"] == "websocket":
+            await _refuse_websocket(receive, send)
             return
         if scope["type"] != "http":
             return
@@ -160,21 +137,31 @@ class Dispatcher:
             known = ", ".join(sorted(self.scenarios))
             return errors.bad_request(operation.error_style, f"Unknown scenario {scenario!r}; choose one of: {known}"), ()
         seed = self.seed if prefs.seed is None else prefs.seed
+        declared_length = headers.get("content-length", "")
+        if declared_length.isdigit() and int(declared_length) > self.max_body_bytes:
+            return errors.payload_too_large(operation.error_style, self.max_body_bytes), ()  # before reading a byte
         try:
-            raw_body = await _read_body(receive, self.max_body_bytes)
+            raw_body = await _read_body(receive, self.max_body_bytes,
+                                        self.body_timeout if declared_length or "transfer-encoding" in headers else None)
         except _TooLarge:
             return errors.payload_too_large(operation.error_style, self.max_body_bytes), ()
+        except _TooSlow:
+            return errors.request_timeout(operation.error_style, self.body_timeout), ()
         # Identical bytes in, identical bytes out: a repeated request skips validation and generation.
         declared = "\x00".join(headers.get(p.name.lower(), "") for p in operation.parameters if p.location == "header")
-        raw_key = b"\x00".join((method.encode(), path.encode(), scope.get("query_string", b""),
-                                 headers.get("content-type", "").encode("latin-1"),
-                                 headers.get("prefer", "").encode("latin-1"), declared.encode("latin-1"), raw_body))
-        reply = self.cache.get(raw_key)
+        raw_key = digest(method.encode(), path.encode(), scope.get("query_string", b""),
+                         headers.get("content-type", "").encode("latin-1"), headers.get("prefer", "").encode("latin-1"),
+                         declared.encode("latin-1"), raw_body)
+        reply = self.cache.get_raw(raw_key)
         if reply is None:
-            reply, cacheable = self._answer(operation, match.path_params, _query(scope), headers, raw_body, prefs,
-                                            seed, scenario)
-            if cacheable:
-                self.cache.put(raw_key, reply)
+            try:
+                answer, key = await self.lane.run(self._answer, operation, match.path_params, _query(scope), headers,
+                                                  raw_body, prefs, seed, scenario, raw_key)
+            except Overloaded:
+                return errors.overloaded(operation.error_style, self.lane.threads + self.lane.max_waiting), ()
+            if key is not None:
+                self.cache.put(key, answer, raw_key)
+            reply = answer
         delay = None if prefs.delay_ms is None else min(prefs.delay_ms, self.max_delay_ms)
         if delay:
             await asyncio.sleep(delay / 1000)
@@ -186,21 +173,23 @@ class Dispatcher:
 
     def _answer(self, operation: Operation, path_params: dict[str, str], query: dict[str, list[str]],
                 headers: dict[str, str], raw_body: bytes, prefs: Preferences, seed: int,
-                scenario: str) -> tuple[Reply, bool]:
-        """validate -> (cache) -> choose the answer -> render; also whether the reply may be cached."""
+                scenario: str, raw_key: bytes) -> tuple[Reply, bytes | None]:
+        """validate -> (cache) -> choose the answer -> render, on a generation thread.
+
+        Also the key to keep the reply under, or ``None`` when it must not be kept.
+        """
         endpoint = self.endpoints[id(operation)]
         try:
             outcome = endpoint.validator.validate(path_params, query, headers, raw_body, headers.get("content-type"))
-        except BodyParseError as exc:
-            return errors.bad_request(operation.error_style, str(exc)), True
+        except (BodyParseError, BodyTooDeep) as exc:
+            return errors.bad_request(operation.error_style, str(exc)), raw_key
         if isinstance(outcome, list):
-            return errors.validation_failed(outcome), True
+            return errors.validation_failed(outcome), raw_key
         fingerprint = _fingerprint(operation, outcome, path_params)
-        choice = orjson.dumps([seed, scenario, prefs.code, prefs.example, prefs.dynamic])
-        cache_key = choice + fingerprint
-        cached = self.cache.get(cache_key)
+        key = digest(orjson.dumps([seed, scenario, prefs.code, prefs.example, prefs.dynamic]), fingerprint)
+        cached = self.cache.get(key)
         if cached is not None:
-            return cached, True
+            return cached, key
         request = MockRequest(
             operation=operation,
             resolver=endpoint.resolver,
@@ -225,10 +214,7 @@ class Dispatcher:
             reply = errors.bad_request(operation.error_style, str(exc))
         else:
             reply = _render(generated, operation)
-        cacheable = not _uses_clock(operation, outcome)
-        if cacheable:
-            self.cache.put(cache_key, reply)
-        return reply, cacheable
+        return reply, None if _uses_clock(operation, outcome) else key
 
 
 def _uses_clock(operation: Operation, outcome: ValidRequest) -> bool:
@@ -240,14 +226,12 @@ def _render(generated: Generated, operation: Operation) -> Reply:
     if generated.content is None and operation.responses.get(generated.status, None) is not None \
             and operation.responses[generated.status].media_type is None:
         return Reply(generated.status, b"", None)
-    return Reply(generated.status, orjson.dumps(generated.content), "application/json")
+    return Reply(generated.status, dump_json(generated.content), "application/json")
 
 
 def _fingerprint(operation: Operation, outcome: ValidRequest, path_params: dict[str, str]) -> bytes:
-    return orjson.dumps(
-        [operation.contract, operation.operation_id, path_params, outcome.raw_params, outcome.body],
-        option=orjson.OPT_SORT_KEYS,
-    )
+    return dump_json([operation.contract, operation.operation_id, path_params, outcome.raw_params, outcome.body],
+                     sort_keys=True)
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -264,21 +248,33 @@ def _query(scope: Scope) -> dict[str, list[str]]:
     return result
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes:
+async def _read_body(receive: Receive, limit: int, timeout: float | None) -> bytes:
+    """The whole body, at most ``limit`` bytes, within ``timeout`` seconds when one is announced."""
     chunks: list[bytes] = []
     size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise _TooLarge
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    break
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    raise _TooLarge
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+    except TimeoutError:
+        raise _TooSlow from None
     return b"".join(chunks)
+
+
+async def _refuse_websocket(receive: Receive, send: Send) -> None:
+    """No operation is a WebSocket: close before accepting, which the server answers 403 (as Starlette does)."""
+    message = await receive()
+    if message["type"] == "websocket.connect":
+        await send({"type": "websocket.close", "code": 1000, "reason": ""})
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

@@ -20,6 +20,8 @@ __all__ = [
     "not_found",
     "method_not_allowed",
     "payload_too_large",
+    "request_timeout",
+    "overloaded",
 ]
 
 FEATHER_UNAUTHORIZED = {
@@ -42,13 +44,7 @@ def validation_failed(items: list[dict[str, Any]]) -> Reply:
 
 
 def bad_request(style: ErrorStyle, message: str) -> Reply:
-    if style == "feather":
-        body: dict[str, Any] = {"error": "bad_request", "message": message}
-    elif style == "weave":
-        body = {"reason": message}
-    else:
-        body = {"detail": message}
-    return json_reply(400, body, reason=message)
+    return _styled(style, 400, "bad_request", message)
 
 
 def not_found() -> Reply:
@@ -59,12 +55,27 @@ def method_not_allowed(allow: str) -> Reply:
     return json_reply(405, {"detail": "Method Not Allowed"}, headers=(("allow", allow),), reason="method not allowed")
 
 
-def payload_too_large(style: ErrorStyle, limit: int) -> Reply:
-    message = f"Request body is larger than the sandbox limit of {limit} bytes"
+def _styled(style: ErrorStyle, status: int, code: str, message: str,
+            headers: tuple[tuple[str, str], ...] = ()) -> Reply:
+    """A sandbox-limit error in the imitated service's own error shape."""
     if style == "feather":
-        body: dict[str, Any] = {"error": "payload_too_large", "message": message}
+        body: dict[str, Any] = {"error": code, "message": message}
     elif style == "weave":
         body = {"reason": message}
     else:
         body = {"detail": message}
-    return json_reply(413, body, reason=message)
+    return json_reply(status, body, headers=headers, reason=message)
+
+
+def payload_too_large(style: ErrorStyle, limit: int) -> Reply:
+    return _styled(style, 413, "payload_too_large", f"Request body is larger than the sandbox limit of {limit} bytes")
+
+
+def request_timeout(style: ErrorStyle, seconds: float) -> Reply:
+    return _styled(style, 408, "request_timeout", f"Request body did not arrive within {seconds:g} seconds",
+                   (("connection", "close"),))
+
+
+def overloaded(style: ErrorStyle, capacity: int) -> Reply:
+    message = f"The sandbox is generating {capacity} responses already; retry in a second"
+    return _styled(style, 503, "service_unavailable", message, (("retry-after", "1"),))

@@ -1,20 +1,28 @@
 """Form bodies (``multipart/form-data``, urlencoded): which declared fields arrived.
 
 FastAPI reads a form body whatever the content type says and reports every
-required field it did not find as ``missing`` at ``["body", name]``. Parts are
-read with the standard library's MIME parser; their contents are not generated
-from, so only presence is checked.
+required field it did not find as ``missing`` at ``["body", name]``. Multipart
+bodies are read with python-multipart, the parser Starlette (and so FastAPI)
+uses: a flat, streaming scan in linear time, whatever the parts contain. Its
+limits and messages are Starlette's: at most 1,000 fields and 1,000 files, a
+boundary, a named part, each part with at most 8 headers of 4,224 bytes; beyond
+them FastAPI answers 400 with Starlette's message, and so does the sandbox.
+Part contents are not generated from, so only presence is checked.
 """
 
 from __future__ import annotations
 
-from email.parser import BytesParser
-from email.policy import HTTP
 from urllib.parse import parse_qsl
 
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from mockserver.http.body import BodyParseError
 from mockserver.http.params import ErrorItem
 
-__all__ = ["FormRule"]
+__all__ = ["FormRule", "MAX_FORM_PARTS"]
+
+MAX_FORM_PARTS = 1000  # Starlette's max_fields / max_files
 
 
 class FormRule:
@@ -28,19 +36,58 @@ class FormRule:
 
 
 def _field_names(raw: bytes, content_type: str) -> set[str]:
-    media = content_type.split(";", 1)[0].strip().lower()
     if not raw:
         return set()
-    if media == "application/x-www-form-urlencoded":
+    media, options = parse_options_header(content_type)
+    if media == b"application/x-www-form-urlencoded":
         return {key for key, _ in parse_qsl(raw.decode("latin-1"), keep_blank_values=True)}
-    if media != "multipart/form-data":
+    if media != b"multipart/form-data":
         return set()
-    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw)
-    if not message.is_multipart():
-        return set()
-    names = set()
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if isinstance(name, str):
-            names.add(name)
+    if not options.get(b"boundary"):
+        raise BodyParseError("Missing boundary in multipart.")
+    return _multipart_names(raw, options[b"boundary"])
+
+
+def _multipart_names(raw: bytes, boundary: bytes) -> set[str]:
+    names: set[str] = set()
+    header: dict[str, bytes] = {"field": b"", "value": b"", "disposition": b""}
+    counts = {"files": 0, "fields": 0}
+
+    def on_part_begin() -> None:
+        header["disposition"] = b""
+
+    def on_header_field(data: bytes, start: int, end: int) -> None:
+        header["field"] += data[start:end]
+
+    def on_header_value(data: bytes, start: int, end: int) -> None:
+        header["value"] += data[start:end]
+
+    def on_header_end() -> None:
+        if header["field"].lower() == b"content-disposition":
+            header["disposition"] = header["value"]
+        header["field"] = header["value"] = b""
+
+    def on_headers_finished() -> None:
+        _, params = parse_options_header(header["disposition"])
+        name = params.get(b"name")
+        if name is None:
+            raise BodyParseError('The Content-Disposition header field "name" must be provided.')
+        kind = "files" if b"filename" in params else "fields"
+        counts[kind] += 1
+        if counts[kind] > MAX_FORM_PARTS:
+            raise BodyParseError(f"Too many {kind}. Maximum number of {kind} is {MAX_FORM_PARTS}.")
+        names.add(name.decode("utf-8", errors="replace"))
+
+    parser = MultipartParser(boundary, {  # type: ignore[arg-type]
+        "on_part_begin": on_part_begin,
+        "on_header_field": on_header_field,
+        "on_header_value": on_header_value,
+        "on_header_end": on_header_end,
+        "on_headers_finished": on_headers_finished,
+    })
+    try:
+        parser.write(raw)
+        parser.finalize()
+    except MultipartParseError as exc:
+        raise BodyParseError("Invalid multipart data.") from exc
     return names

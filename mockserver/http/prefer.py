@@ -13,7 +13,10 @@ from dataclasses import dataclass
 
 __all__ = ["Preferences", "PreferError", "parse_prefer"]
 
-_TOKEN = re.compile(r'\s*([A-Za-z0-9!#$%&\'*+.^_`|~-]+)\s*(?:=\s*("(?:[^"\\]|\\.)*"|[^,;\s]*))?\s*(?:;[^,]*)?$')
+_TOKEN = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")  # RFC 9110 token; fullmatch only
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')  # disjoint alternatives: linear
+_PLAIN = re.compile(r"[^,;\s]*")
+_SPACE = " \t\r\n\x0b\x0c"
 _KNOWN = ("scenario", "seed", "code", "example", "dynamic", "delay")
 
 
@@ -69,6 +72,32 @@ def _split(header: str) -> list[str]:
     return [item for item in items if item.strip()]
 
 
+def _read_item(item: str) -> tuple[str, str] | None:
+    """``name[=value][;params]`` -> (lower-case name, unquoted value or ""); None when malformed."""
+    text = item.strip(_SPACE)
+    end = len(text)
+    cut = min((i for i in (text.find("="), text.find(";")) if i >= 0), default=end)
+    name = text[:cut].rstrip(_SPACE)
+    if not _TOKEN.fullmatch(name):
+        return None
+    if cut == end or text[cut] == ";":
+        return name.lower(), ""
+    start = cut + 1
+    while start < end and text[start] in _SPACE:
+        start += 1
+    quoted = _QUOTED.match(text, start)
+    if quoted is not None:
+        value, stop = re.sub(r"\\(.)", r"\1", quoted.group()[1:-1]), quoted.end()
+    else:
+        plain = _PLAIN.match(text, start)
+        assert plain is not None  # the class admits the empty string
+        value, stop = plain.group(), plain.end()
+    rest = text[stop:].lstrip(_SPACE)
+    if rest and not rest.startswith(";"):
+        return None
+    return name.lower(), value
+
+
 def _integer(name: str, text: str, low: int, high: int) -> int:
     try:
         value = int(text)
@@ -84,15 +113,12 @@ def parse_prefer(header: str | None) -> Preferences:
         return Preferences()
     found: dict[str, str] = {}
     for item in _split(header):
-        match = _TOKEN.match(item)
-        if match is None:
-            raise PreferError(f"Prefer: cannot read {item.strip()!r}; expected name=value pairs separated by commas")
-        name, raw = match.group(1).lower(), match.group(2)
+        pair = _read_item(item)
+        if pair is None:
+            raise PreferError(f"Prefer: cannot read {item.strip()[:80]!r}; expected name=value pairs separated by commas")
+        name, value = pair
         if name not in _KNOWN or name in found:
             continue
-        value = raw or ""
-        if value.startswith('"'):
-            value = re.sub(r"\\(.)", r"\1", value[1:-1])
         found[name] = value
     for name, value in found.items():
         if value == "":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,7 +10,20 @@ import orjson
 
 from mockserver.types import Send
 
-__all__ = ["Reply", "json_reply"]
+__all__ = ["Reply", "json_reply", "dump_json"]
+
+
+def dump_json(value: Any, *, sort_keys: bool = False) -> bytes:
+    """orjson's compact bytes; the stdlib for what orjson cannot write (integers past 64 bits).
+
+    A request may carry such integers (FastAPI accepts them), and its 422 item or an
+    echoing response must still render. The fallback is ASCII-escaped, compact and
+    deterministic.
+    """
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else None)
+    except orjson.JSONEncodeError:
+        return json.dumps(value, separators=(",", ":"), sort_keys=sort_keys, allow_nan=False).encode("ascii")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,4 +51,4 @@ class Reply:
 
 
 def json_reply(status: int, content: Any, *, headers: tuple[tuple[str, str], ...] = (), reason: str | None = None) -> Reply:
-    return Reply(status, orjson.dumps(content), "application/json", headers, reason)
+    return Reply(status, dump_json(content), "application/json", headers, reason)

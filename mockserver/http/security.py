@@ -26,7 +26,10 @@ class Credentials:
 
 class Authenticator:
     def __init__(self, credentials: Credentials) -> None:
-        self._api_keys = credentials.api_keys
+        # Compared as bytes: a header arrives as bytes (decoded latin-1 by the dispatcher, so
+        # re-encoding gives them back exactly) and a configured key may be any Unicode text,
+        # which clients send as UTF-8. hmac.compare_digest refuses non-ASCII str.
+        self._api_keys = tuple(key.encode("utf-8") for key in sorted(credentials.api_keys))
         self._basic = credentials.basic
 
     def check(self, schemes: tuple[SecurityScheme, ...], headers: dict[str, str]) -> tuple[SecurityScheme | None, str | None]:
@@ -47,7 +50,8 @@ class Authenticator:
         if scheme.kind == "apiKey":
             if not value.strip():
                 return "empty API key"
-            if self._api_keys and not any(hmac.compare_digest(value, k) for k in self._api_keys):
+            sent = value.encode("latin-1")
+            if self._api_keys and not any(hmac.compare_digest(sent, key) for key in self._api_keys):
                 return "unknown API key"
             return None
         if scheme.kind == "basic":
@@ -66,8 +70,8 @@ def _basic_pair(value: str) -> tuple[str, str] | None:
     if scheme.lower() != "basic" or not encoded.strip():
         return None
     try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+        decoded = base64.b64decode(encoded.strip().encode("latin-1"), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):  # not base64, or not UTF-8 once decoded
         return None
     user, sep, password = decoded.partition(":")
     if not sep or not user:

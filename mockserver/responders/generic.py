@@ -8,7 +8,7 @@ body and different requests get different ones.
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
 
 from faker import Faker
 
@@ -26,10 +26,16 @@ __all__ = ["respond_from_schema"]
 LIMITS = Limits()  # the documented defaults; analytics windows beyond them are a 400 here too
 
 
-@lru_cache(maxsize=1)
+_per_thread = threading.local()
+
+
 def _faker() -> Faker:
-    # use_weighting=False is ~10x faster; it changes the value stream, so it is fixed here.
-    return Faker("en_US", use_weighting=False)
+    """One Faker per generation thread: a response re-seeds it, so sharing one across threads would mix streams."""
+    faker: Faker | None = getattr(_per_thread, "faker", None)
+    if faker is None:
+        # use_weighting=False is ~10x faster; it changes the value stream, so it is fixed here.
+        faker = _per_thread.faker = Faker("en_US", use_weighting=False)
+    return faker
 
 
 def respond_from_schema(request: MockRequest, *, use_examples: bool = True,

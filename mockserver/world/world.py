@@ -6,6 +6,7 @@ are cached per (seed, scenario); everything in them is immutable.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -23,7 +24,7 @@ from mockserver.world.traffic import WorldParams
 __all__ = ["World", "build_world", "WorldBook"]
 
 
-MEMO_BYTES = 32 << 20  # per world: derived arrays kept for reuse, oldest dropped first
+MEMO_BYTES = 48 << 20  # for all worlds together: derived arrays kept for reuse, oldest dropped first
 
 
 def _nbytes(value: Any) -> int:
@@ -36,10 +37,36 @@ def _nbytes(value: Any) -> int:
     return sum(_nbytes(getattr(value, name)) for name in slots if hasattr(value, name))
 
 
-@dataclass(slots=True)
-class _Memo:
-    entries: OrderedDict[Hashable, tuple[Any, int]] = field(default_factory=OrderedDict)
-    size: int = 0
+class Memo:
+    """Derived figures of every world, bounded by bytes together and safe to share between generation threads.
+
+    One budget for all worlds: a per-world budget would let ``Prefer: seed=`` with
+    many seeds multiply the memory held. Values are computed outside the lock (two
+    threads may compute the same figure; the world is deterministic, so both agree).
+    """
+
+    def __init__(self, max_bytes: int = MEMO_BYTES) -> None:
+        self.entries: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self.size = 0
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+                return found[0]
+        value = compute()
+        size = _nbytes(value)
+        with self._lock:
+            if key not in self.entries:
+                self.entries[key] = (value, size)
+                self.size += size
+            while self.size > self.max_bytes and len(self.entries) > 1:
+                _, (_, dropped) = self.entries.popitem(last=False)
+                self.size -= dropped
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,34 +77,24 @@ class World:
     integrations: LeafTable
     sessions: LeafTable
     params: WorldParams
-    _memo: _Memo = field(default_factory=_Memo, compare=False, repr=False)
+    _memo: Memo = field(default_factory=Memo, compare=False, repr=False)
 
     def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """Remember a derived figure (e.g. a window's totals): the world is immutable, so this is exact.
 
         Bounded by bytes (``MEMO_BYTES``), not by count: a minute series is a thousand
-        times larger than a window's totals.
+        times larger than a window's totals. Keys carry the world's seed and scenario,
+        because the memo is shared by every world of a :class:`WorldBook`.
         """
-        memo = self._memo
-        found = memo.entries.get(key)
-        if found is not None:
-            memo.entries.move_to_end(key)
-            return found[0]
-        value = compute()
-        size = _nbytes(value)
-        memo.entries[key] = (value, size)
-        memo.size += size
-        while memo.size > MEMO_BYTES and len(memo.entries) > 1:
-            _, (_, dropped) = memo.entries.popitem(last=False)
-            memo.size -= dropped
-        return value
+        return self._memo.get_or_compute((self.seed, self.scenario, key), compute)
 
     def forgetful_copy(self) -> World:
         """The same world with an empty memo: what a first request meets (benchmarks measure this)."""
-        return replace(self, _memo=_Memo())
+        return replace(self, _memo=Memo())
 
 
-def build_world(catalog: Catalog, seed: int, scenario: str = "baseline", effects: tuple[Effect, ...] = ()) -> World:
+def build_world(catalog: Catalog, seed: int, scenario: str = "baseline", effects: tuple[Effect, ...] = (),
+                memo: Memo | None = None) -> World:
     hours = np.asarray(catalog.hour_of_day, dtype=np.float64)
     bad = catalog.bad_hours
     params = WorldParams(
@@ -90,7 +107,8 @@ def build_world(catalog: Catalog, seed: int, scenario: str = "baseline", effects
         bad_hour_latency=bad.latency_multiplier,
         effects=effects,
     )
-    return World(seed, scenario, catalog, integration_leaves(catalog), session_leaves(catalog), params)
+    return World(seed, scenario, catalog, integration_leaves(catalog), session_leaves(catalog), params,
+                 memo if memo is not None else Memo())
 
 
 class WorldBook:
@@ -100,10 +118,11 @@ class WorldBook:
         self.catalog_path = catalog_path
         self.catalog = load_catalog(catalog_path)
         self.scenarios = dict(scenarios or {"baseline": Scenario("baseline", "The world as the catalog describes it.")})
+        self.memo = Memo()
         self._get = lru_cache(maxsize=64)(self._build)
 
     def get(self, seed: int, scenario: str) -> World:
         return self._get(seed, scenario)
 
     def _build(self, seed: int, scenario: str) -> World:
-        return build_world(self.catalog, seed, scenario, self.scenarios[scenario].effects)
+        return build_world(self.catalog, seed, scenario, self.scenarios[scenario].effects, self.memo)

@@ -1,0 +1,81 @@
+"""The generation lane: validation and generation run on worker threads, never on the event loop.
+
+A year of hourly buckets costs the CPU a second; on the event loop that second
+would stall every other client, ``/healthz`` and cached replies included. Here
+the loop only routes, authenticates, reads bodies and serves cached bytes, and
+hands everything else to a small thread pool:
+
+* **bounded concurrency**: ``threads`` jobs run at once (memory held by
+  generation is bounded by it); numpy releases the GIL in its loops, and the
+  interpreter switches threads every millisecond, so the loop stays responsive;
+* **bounded queue**: at most ``max_waiting`` more jobs wait; beyond that the
+  request is answered at once with 503 and ``Retry-After`` (:class:`Overloaded`),
+  which is cheaper for everyone than an ever-growing queue;
+* **memory given back**: glibc keeps freed memory in per-thread arenas, so after a
+  burst of heavy requests the process would stay at its peak. When the lane falls
+  idle after at least :data:`TRIM_AFTER_BUSY_S` of work, ``malloc_trim`` returns
+  the free pages to the system (a no-op where the C library has no such call).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import ctypes.util
+import functools
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, TypeVar
+
+__all__ = ["GenerationLane", "Overloaded"]
+
+T = TypeVar("T")
+
+TRIM_AFTER_BUSY_S = 0.25
+
+
+def _malloc_trim() -> Callable[[], object] | None:
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
+
+
+_TRIM = _malloc_trim()
+
+
+def release_free_memory() -> None:
+    if _TRIM is not None:
+        _TRIM(0)  # type: ignore[call-arg]
+
+
+class Overloaded(Exception):
+    """Every worker is busy and the queue is full."""
+
+
+class GenerationLane:
+    def __init__(self, threads: int, max_waiting: int) -> None:
+        self.threads = threads
+        self.max_waiting = max_waiting
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="mockserver-generate")
+        self.admitted = 0  # running + waiting; touched only on the event loop's thread
+        self.busy_since_trim = 0.0  # seconds of jobs since memory was last given back
+
+    async def run(self, job: Callable[..., T], *args: Any) -> T:
+        if self.admitted >= self.threads + self.max_waiting:
+            raise Overloaded
+        self.admitted += 1
+        started = time.perf_counter()
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool, functools.partial(job, *args))
+        finally:
+            self.admitted -= 1
+            self.busy_since_trim += time.perf_counter() - started
+            if self.admitted == 0 and self.busy_since_trim >= TRIM_AFTER_BUSY_S:
+                self.busy_since_trim = 0.0
+                loop.run_in_executor(self._pool, release_free_memory)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

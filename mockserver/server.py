@@ -1,0 +1,124 @@
+"""Serving the app over HTTP: uvicorn with the sandbox's connection limits.
+
+uvicorn bounds neither the size of request headers nor the time a client may
+take to send them, and arms its keep-alive timer only after a first response:
+a client that opens a connection and sends nothing, or drips headers forever,
+keeps it open for good. :class:`GuardedProtocol` adds both bounds to uvicorn's
+httptools protocol; the body has its own deadline in the dispatcher, and
+uvicorn's graceful-shutdown deadline ends whatever is left on SIGTERM.
+Every limit is in :class:`~mockserver.settings.Limits` and the README.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from mockserver.settings import Limits
+
+__all__ = ["GuardedProtocol", "serve", "guarded_protocol"]
+
+
+class _HeadersTooLarge(Exception):
+    pass
+
+
+class GuardedProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a header size cap (431) and a header deadline (close)."""
+
+    max_header_bytes = Limits().max_header_bytes
+    header_timeout = Limits().header_timeout_s
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._header_bytes = 0
+        self._too_large = False
+        self._deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()  # a connection that never sends a request is closed too
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._header_bytes = 0
+        if self._deadline is None:
+            self._arm()
+
+    def on_url(self, url: bytes) -> None:
+        self._count(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count(len(name) + len(value) + 4)
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._disarm()
+        super().on_headers_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        if not self._too_large:
+            super().send_400_response(msg)
+            return
+        text = f"Request line and headers are larger than the sandbox limit of {self.max_header_bytes} bytes"
+        self.transport.write(b"".join([
+            b"HTTP/1.1 431 Request Header Fields Too Large\r\n",
+            b"content-type: text/plain; charset=utf-8\r\n",
+            b"content-length: %d\r\n" % len(text),
+            b"connection: close\r\n\r\n",
+            text.encode("ascii"),
+        ]))
+        self.transport.close()
+
+    def _count(self, size: int) -> None:
+        self._header_bytes += size
+        if self._header_bytes > self.max_header_bytes:
+            self._too_large = True
+            raise _HeadersTooLarge  # httptools stops parsing; uvicorn then calls send_400_response
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._deadline = self.loop.call_later(self.header_timeout, self._expire)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _expire(self) -> None:
+        self._deadline = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+
+def guarded_protocol(limits: Limits) -> type[GuardedProtocol]:
+    """The protocol class with these limits (uvicorn builds one protocol object per connection)."""
+    return type("GuardedProtocol", (GuardedProtocol,), {
+        "max_header_bytes": limits.max_header_bytes,
+        "header_timeout": limits.header_timeout_s,
+    })
+
+
+def serve(app: Any, host: str, port: int, limits: Limits, sock: socket.socket | None = None) -> None:
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        http=guarded_protocol(limits),
+        access_log=False,
+        log_level="warning",
+        timeout_keep_alive=limits.keep_alive_s,
+        timeout_graceful_shutdown=limits.shutdown_timeout_s,
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock] if sock is not None else None)
