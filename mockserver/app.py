@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Callable
 
 from starlette.middleware.cors import CORSMiddleware
@@ -24,6 +25,8 @@ from mockserver.world.world import WorldBook
 
 __all__ = ["create_app", "build_dispatcher", "SandboxApp"]
 
+log = logging.getLogger("mockserver")
+
 LOCAL_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
 CORS_HEADERS = ["x-api-key", "authorization", "content-type", "prefer"]
 EXPOSED_HEADERS = ["preference-applied", "x-mock-scenario", "x-mock-seed"]
@@ -41,6 +44,11 @@ def build_dispatcher(settings: Settings, responders: ResponderTable | None = Non
         for op in contract.operations:
             endpoints[id(op)] = Endpoint(op, contract.resolver, RequestValidator(op, contract.resolver),
                                          responders.for_operation(op))
+    pins = load_pins(settings.fixtures / "pinned", contracts)
+    for warning in [w for contract in contracts for w in (f"{contract.path}: {x}" for x in contract.warnings)]:
+        log.warning("%s", warning)
+    for warning in pins.warnings:
+        log.warning("%s", warning)
     return Dispatcher(
         Router(operations),
         endpoints,
@@ -49,7 +57,7 @@ def build_dispatcher(settings: Settings, responders: ResponderTable | None = Non
         seed=settings.seed,
         scenario=settings.scenario,
         scenarios=frozenset(worlds.scenarios),
-        pins=load_pins(settings.fixtures / "pinned", contracts),
+        pins=pins,
         limits=settings.limits,
         clock=_clock(settings),
         access_log=settings.access_log,

@@ -152,12 +152,15 @@ def _serve(settings: Settings) -> int:
     from mockserver.app import create_app
     from mockserver.server import serve
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)
     logging.getLogger("python_multipart").setLevel(logging.ERROR)  # one line per malformed upload is noise
     try:
         app = create_app(settings)
     except (ContractError, ScenarioError, PinnedError, CatalogError, FeedbackCatalogError, ValueError) as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a problem no loader foresaw: still one line, never a traceback
+        print(f"mockserver: cannot start ({type(exc).__name__}: {' '.join(str(exc).split())})", file=sys.stderr)
         return 2
     logger = logging.getLogger("mockserver")
     open_auth = not (settings.api_keys or settings.basic_auth)

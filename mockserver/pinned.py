@@ -39,8 +39,9 @@ class Pin:
 
 
 class PinBoard:
-    def __init__(self, pins: dict[int, list[Pin]]) -> None:
+    def __init__(self, pins: dict[int, list[Pin]], warnings: list[str] | None = None) -> None:
         self._pins = pins  # by id(operation)
+        self.warnings = warnings or []  # pins skipped: their operation is not served
 
     def find(self, operation: Operation, sent: dict[str, list[str]]) -> Pin | None:
         for pin in self._pins.get(id(operation), ()):
@@ -53,21 +54,35 @@ class PinBoard:
 
 
 def load_pins(directory: Path, contracts: list[Contract]) -> PinBoard:
+    """Every pin in ``directory``; a pin for an operation the served contracts lack is skipped with a warning
+    (the bundled pins name Feather operations, and ``--spec`` may serve another contract)."""
     pins: dict[int, list[Pin]] = {}
+    warnings: list[str] = []
     if not directory.is_dir():
         return PinBoard(pins)
     for path in sorted(directory.glob("*.yaml")):
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-            contract, operation = _operation(raw["operation"], contracts)
+            if not isinstance(raw, dict):
+                raise ValueError("expected a mapping with operation, params, status and body")
+            found = _operation(str(raw["operation"]), contracts)
             status = int(raw.get("status", 200))
-            params = {str(k): _text(v) for k, v in (raw.get("params") or {}).items()}
+            params = raw.get("params") or {}
+            if not isinstance(params, dict):
+                raise ValueError(f"params must be a mapping of parameter name to value, not {type(params).__name__}")
+            params = {str(k): _text(v) for k, v in params.items()}
             body = raw["body"]
-        except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
-            raise PinnedError(f"{path}: {exc}") from exc
+        except KeyError as exc:
+            raise PinnedError(f"{path}: missing {exc}") from exc
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, TypeError, ValueError) as exc:
+            raise PinnedError(f"{path}: {' '.join(str(exc).split())}") from exc
+        if found is None:
+            warnings.append(f"{path}: skipped, no operation {raw['operation']!r} in the served contracts")
+            continue
+        contract, operation = found
         _check_body(path, contract, operation, status, body)
         pins.setdefault(id(operation), []).append(Pin(path, params, status, body))
-    return PinBoard(pins)
+    return PinBoard(pins, warnings)
 
 
 def _text(value: Any) -> str:
@@ -76,12 +91,13 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _operation(name: str, contracts: list[Contract]) -> tuple[Contract, Operation]:
+def _operation(name: str, contracts: list[Contract]) -> tuple[Contract, Operation] | None:
+    """The operation named ``GET /path/{template}`` or by its operationId."""
     for contract in contracts:
         for op in contract.operations:
             if name in (op.operation_id, op.key):
                 return contract, op
-    raise ValueError(f"no operation {name!r} in the served contracts (use 'GET /path/{{template}}' or an operationId)")
+    return None
 
 
 def _check_body(path: Path, contract: Contract, operation: Operation, status: int, body: Any) -> None:

@@ -49,7 +49,7 @@ def load_feedback_catalog(path: Path) -> FeedbackCatalog:
         catalog = FeedbackCatalog(tuple(_type(name, spec) for name, spec in raw["feedback_types"].items()))
         _check_shared_paths(catalog)
         return catalog
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise FeedbackCatalogError(f"{path}: {exc}") from exc
 
 

@@ -13,7 +13,7 @@ from pydantic_core import SchemaError, SchemaValidator, ValidationError, core_sc
 
 from mockserver.http.scalars import Problem
 
-__all__ = ["check_constraints", "compile_pattern", "expected_phrase", "pattern_matches", "unsupported_patterns"]
+__all__ = ["check_constraints", "compile_pattern", "ecma_pattern", "expected_phrase", "pattern_matches"]
 
 
 # JSON Schema patterns are ECMA-262 regular expressions, where \s is a fixed set
@@ -24,7 +24,8 @@ __all__ = ["check_constraints", "compile_pattern", "expected_phrase", "pattern_m
 _ECMA_SPACE = "\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
 
 
-def _ecma_classes(pattern: str) -> str:
+def ecma_pattern(pattern: str) -> str:
+    """The pattern with ECMA-262's ``\\s``/``\\S`` spelled out as classes (what JSON Schema means by them)."""
     out: list[str] = []
     in_class = False
     i = 0
@@ -75,29 +76,13 @@ def compile_pattern(pattern: str) -> _Matcher | None:
 
     Look-around and back-references need a backtracking engine, which a crafted input
     can keep busy for minutes. Such patterns are reported at startup
-    (:func:`unsupported_patterns`) and not enforced: the sandbox never runs a
+    (``spec/checks.py``) and not enforced: the sandbox never runs a
     backtracking engine on request data (docs/validation.md).
     """
     try:
-        return _Matcher(SchemaValidator(core_schema.str_schema(pattern=_ecma_classes(pattern))))
+        return _Matcher(SchemaValidator(core_schema.str_schema(pattern=ecma_pattern(pattern))))
     except SchemaError:
         return None
-
-
-def unsupported_patterns(document: Any) -> list[str]:
-    """Every ``pattern`` in a contract that :func:`compile_pattern` cannot run, in document order."""
-    found: dict[str, None] = {}
-    stack = [document]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            pattern = node.get("pattern")
-            if isinstance(pattern, str) and compile_pattern(pattern) is None:
-                found.setdefault(pattern)
-            stack.extend(reversed([v for v in node.values() if isinstance(v, (dict, list))]))
-        elif isinstance(node, list):
-            stack.extend(reversed(node))
-    return list(found)
 
 
 def pattern_matches(pattern: str, text: str) -> bool:

@@ -58,7 +58,7 @@ class GenerationLane:
     def __init__(self, threads: int, max_waiting: int) -> None:
         self.threads = threads
         self.max_waiting = max_waiting
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="mockserver-generate")
+        self._pool: ThreadPoolExecutor | None = None  # started on first use, so a closed lane can start again
         self.admitted = 0  # running + waiting; touched only on the event loop's thread
         self.busy_since_trim = 0.0  # seconds of jobs since memory was last given back
 
@@ -68,14 +68,23 @@ class GenerationLane:
         self.admitted += 1
         started = time.perf_counter()
         loop = asyncio.get_running_loop()
+        pool = self._pool_for_use()
         try:
-            return await loop.run_in_executor(self._pool, functools.partial(job, *args))
+            return await loop.run_in_executor(pool, functools.partial(job, *args))
         finally:
             self.admitted -= 1
             self.busy_since_trim += time.perf_counter() - started
             if self.admitted == 0 and self.busy_since_trim >= TRIM_AFTER_BUSY_S:
                 self.busy_since_trim = 0.0
-                loop.run_in_executor(self._pool, release_free_memory)
+                loop.run_in_executor(pool, release_free_memory)
+
+    def _pool_for_use(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="mockserver-generate")
+        return self._pool
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """At lifespan shutdown; an app served again (tests do) gets a new pool on its next request."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)

@@ -1,4 +1,9 @@
-"""Reading an OpenAPI 3.1 document into :class:`Operation` objects."""
+"""Reading an OpenAPI 3.x document (JSON or YAML) into :class:`Operation` objects.
+
+A 3.0 document is read with 3.0 rules (``openapi30.py``); every problem that
+would otherwise surface on some later request is found now (``checks.py``) and
+reported as one line naming the file and the place.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import yaml
 
 from mockserver.spec.model import (
     ErrorStyle,
@@ -16,6 +22,8 @@ from mockserver.spec.model import (
     ResponseSpec,
     SecurityScheme,
 )
+from mockserver.spec.checks import ContractProblem, check_document, pointer
+from mockserver.spec.openapi30 import is_openapi30, upgrade_to_31
 from mockserver.spec.refs import Resolver
 
 __all__ = ["Contract", "ContractError", "load_contract"]
@@ -36,6 +44,7 @@ class Contract:
     resolver: Resolver
     operations: list[Operation]
     error_style: ErrorStyle
+    warnings: list[str]  # problems that do not stop serving (said at startup)
 
 
 def load_contract(path: Path) -> Contract:
@@ -43,12 +52,15 @@ def load_contract(path: Path) -> Contract:
         raw = path.read_bytes()
     except OSError as exc:
         raise ContractError(f"{path}: cannot read contract ({exc.strerror})") from exc
-    try:
-        document = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise ContractError(f"{path}: not valid JSON ({exc})") from exc
+    document = _parse(path, raw)
     if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3."):
-        raise ContractError(f"{path}: not an OpenAPI 3.x document")
+        raise ContractError(f"{path}: not an OpenAPI 3.x document (no 'openapi: 3.x' at the top)")
+    if is_openapi30(document):
+        document = upgrade_to_31(document)
+    try:
+        warnings = check_document(document)
+    except ContractProblem as problem:
+        raise ContractError(f"{path}: {problem}") from None
     name = path.name.split(".")[0]
     resolver = Resolver(document)
     style = _error_style(document)
@@ -60,10 +72,26 @@ def load_contract(path: Path) -> Contract:
             op = item.get(method)
             if op is None:
                 continue
-            operations.append(
-                _operation(name, method, template, op, shared_params, resolver, schemes, document, style)
-            )
-    return Contract(name, path, raw, document, resolver, operations, style)
+            try:
+                operations.append(
+                    _operation(name, method, template, op, shared_params, resolver, schemes, document, style)
+                )
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a shape the checks did not foresee
+                raise ContractError(f"{path}: {pointer('paths', template, method)}: cannot read this operation "
+                                    f"({type(exc).__name__}: {exc})") from None
+    return Contract(name, path, raw, document, resolver, operations, style, warnings)
+
+
+def _parse(path: Path, raw: bytes) -> Any:
+    if path.suffix.lower() in (".yaml", ".yml"):
+        try:
+            return yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        except yaml.YAMLError as exc:
+            raise ContractError(f"{path}: not valid YAML ({' '.join(str(exc).split())})") from exc
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ContractError(f"{path}: not valid JSON ({exc})") from exc
 
 
 def _error_style(document: dict[str, Any]) -> ErrorStyle:

@@ -57,11 +57,11 @@ class Catalog:
 def load_catalog(path: Path) -> Catalog:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise CatalogError(f"{path}: {exc}") from exc
     try:
         return _parse(raw)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise CatalogError(f"{path}: invalid catalog ({exc!r})") from exc
 
 

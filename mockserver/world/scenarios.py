@@ -48,7 +48,7 @@ def load_scenarios(directory: Path) -> dict[str, Scenario]:
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
             scenarios[name] = _scenario(name, raw, path)
-        except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ScenarioError(f"{path}: {exc}") from exc
     scenarios.setdefault("baseline", Scenario("baseline", "The world as the catalog describes it."))
     return scenarios

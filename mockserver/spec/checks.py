@@ -1,0 +1,206 @@
+"""Startup checks of a contract: every problem that would otherwise surface as a 500 on some later request.
+
+The loader runs these once per document and raises :class:`ContractProblem`
+with the JSON pointer of the first offending place, which the CLI prints as one
+line (``file: #/pointer: what is wrong``) before exiting 2. Checked:
+
+* the shape the loader relies on: ``paths`` an object of path items, operations
+  objects, parameters objects with ``name`` and a known ``in``;
+* every ``$ref`` is local (``#/...``) and resolves, and no chain of ``$ref`` s
+  loops without reaching a schema;
+* every ``pattern`` is a valid regular expression (patterns valid only for a
+  backtracking engine are returned as warnings: they are not enforced);
+* every response schema has a finite instance: a required property, or a
+  non-empty array, that can only be filled by the schema itself again has none,
+  and the schema responder could never answer it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from mockserver.http.constraints import compile_pattern, ecma_pattern
+
+__all__ = ["ContractProblem", "check_document"]
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+LOCATIONS = ("path", "query", "header", "cookie")
+
+
+class ContractProblem(Exception):
+    def __init__(self, pointer: str, message: str) -> None:
+        super().__init__(f"{pointer}: {message}")
+        self.pointer = pointer
+
+
+def pointer(*parts: object) -> str:
+    return "#/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def check_document(document: dict[str, Any]) -> list[str]:
+    """Raise :class:`ContractProblem` for the first fatal problem; return the warnings."""
+    _check_shape(document)
+    _check_refs(document)
+    warnings = _check_patterns(document)
+    _check_finite(document)
+    return warnings
+
+
+def _check_shape(document: dict[str, Any]) -> None:
+    paths = document.get("paths", {})
+    if not isinstance(paths, dict):
+        raise ContractProblem(pointer("paths"), f"must be an object of path items, not {type(paths).__name__}")
+    components = document.get("components", {})
+    if not isinstance(components, dict):
+        raise ContractProblem(pointer("components"), "must be an object")
+    for template, item in paths.items():
+        if not isinstance(item, dict):
+            raise ContractProblem(pointer("paths", template), "a path item must be an object")
+        _check_parameters(item.get("parameters", []), ("paths", template, "parameters"), document)
+        for method in HTTP_METHODS:
+            if method not in item:
+                continue
+            op = item[method]
+            where = ("paths", template, method)
+            if not isinstance(op, dict):
+                raise ContractProblem(pointer(*where), "an operation must be an object")
+            _check_parameters(op.get("parameters", []), (*where, "parameters"), document)
+            for key, kind in (("responses", dict), ("requestBody", dict), ("security", list)):
+                if key in op and not isinstance(op[key], kind):
+                    raise ContractProblem(pointer(*where, key), f"must be an {'object' if kind is dict else 'array'}")
+
+
+def _check_parameters(parameters: Any, where: tuple[str, ...], document: dict[str, Any]) -> None:
+    if not isinstance(parameters, list):
+        raise ContractProblem(pointer(*where), "must be an array")
+    for index, parameter in enumerate(parameters):
+        if isinstance(parameter, dict) and isinstance(parameter.get("$ref"), str):
+            continue  # checked where it points, by _check_refs and below
+        if not isinstance(parameter, dict):
+            raise ContractProblem(pointer(*where, index), "a parameter must be an object")
+        if not isinstance(parameter.get("name"), str):
+            raise ContractProblem(pointer(*where, index), "a parameter needs a 'name'")
+        if parameter.get("in") not in LOCATIONS:
+            raise ContractProblem(pointer(*where, index), f"'in' must be one of {', '.join(LOCATIONS)}, "
+                                                          f"not {parameter.get('in')!r}")
+
+
+def _walk(node: Any, where: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
+    stack: list[tuple[tuple[Any, ...], Any]] = [(where, node)]
+    while stack:
+        at, current = stack.pop()
+        if isinstance(current, dict):
+            yield at, current
+            stack.extend((( *at, k), v) for k, v in reversed(list(current.items())) if isinstance(v, (dict, list)))
+        elif isinstance(current, list):
+            stack.extend(((*at, i), v) for i, v in reversed(list(enumerate(current))) if isinstance(v, (dict, list)))
+
+
+def _resolve(document: dict[str, Any], ref: str) -> Any:
+    node: Any = document
+    for raw in ref[2:].split("/") if ref != "#" else []:
+        key = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        elif isinstance(node, dict) and key in node:
+            node = node[key]
+        else:
+            raise KeyError(ref)
+    return node
+
+
+def _check_refs(document: dict[str, Any]) -> None:
+    for at, node in _walk(document):
+        ref = node.get("$ref")
+        if not isinstance(ref, str) or (at and at[-1] == "properties"):
+            continue
+        if not ref.startswith("#"):
+            raise ContractProblem(pointer(*at), f"external reference {ref!r} is not supported: bundle the document "
+                                                "into one file (e.g. with redocly bundle)")
+        seen = [ref]
+        target: Any = node
+        while isinstance(target, dict) and isinstance(target.get("$ref"), str):
+            current = target["$ref"]
+            try:
+                target = _resolve(document, current)
+            except KeyError:
+                raise ContractProblem(pointer(*at), f"reference {current!r} points at nothing") from None
+            if isinstance(target, dict) and target.get("$ref") in seen:
+                raise ContractProblem(pointer(*at), f"references loop without reaching a schema: {' -> '.join(seen)}")
+            if isinstance(target, dict) and isinstance(target.get("$ref"), str):
+                seen.append(target["$ref"])
+
+
+def _check_patterns(document: dict[str, Any]) -> list[str]:
+    warnings: list[str] = []
+    for at, node in _walk(document):
+        pattern = node.get("pattern")
+        if not isinstance(pattern, str) or (at and at[-1] == "properties") or compile_pattern(pattern) is not None:
+            continue
+        try:
+            re.compile(ecma_pattern(pattern))
+        except re.error as exc:
+            raise ContractProblem(pointer(*at, "pattern"), f"{pattern!r} is not a valid regular expression ({exc})") \
+                from None
+        warnings.append(f"{pointer(*at, 'pattern')}: {pattern!r} needs a backtracking regex engine "
+                        "(look-around or back-references); the sandbox does not enforce it")
+    return warnings
+
+
+def _check_finite(document: dict[str, Any]) -> None:
+    """Every component schema, and every inline response schema, has a finite instance."""
+    schemas = document.get("components", {}).get("schemas", {})
+    finite: dict[str, bool] = {}
+    # Least fixed point: a component is finite once its finiteness follows from components known finite.
+    changed = True
+    while changed:
+        changed = False
+        for name, schema in schemas.items():
+            if not finite.get(name) and _is_finite(schema, document, finite):
+                finite[name] = True
+                changed = True
+    for template, item in document.get("paths", {}).items():
+        for method in HTTP_METHODS:
+            op = item.get(method)
+            if not isinstance(op, dict):
+                continue
+            for status, response in (op.get("responses") or {}).items():
+                for media, content in ((response or {}).get("content") or {}).items() if isinstance(response, dict) \
+                        else ():
+                    schema = content.get("schema") if isinstance(content, dict) else None
+                    if schema is not None and not _is_finite(schema, document, finite):
+                        raise ContractProblem(
+                            pointer("paths", template, method, "responses", status, "content", media, "schema"),
+                            "has no finite instance (a required property or non-empty array that can only hold "
+                            "the schema itself again); make the recursion optional")
+
+
+def _is_finite(schema: Any, document: dict[str, Any], finite: dict[str, bool]) -> bool:
+    if not isinstance(schema, dict):
+        return True
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        prefix = "#/components/schemas/"
+        if ref.startswith(prefix) and "/" not in ref[len(prefix):]:
+            return finite.get(ref[len(prefix):].replace("~1", "/").replace("~0", "~"), False)
+        return _is_finite(_resolve(document, ref), document, finite)
+    if "const" in schema or "enum" in schema:
+        return True
+    if "allOf" in schema and not all(_is_finite(s, document, finite) for s in schema["allOf"]):
+        return False
+    for key in ("anyOf", "oneOf"):
+        if key in schema and not any(_is_finite(s, document, finite) for s in schema[key]):
+            return False
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    if "null" in kinds or any(k in ("string", "integer", "number", "boolean") for k in kinds):
+        return True
+    required = schema.get("required", [])
+    properties = schema.get("properties", {})
+    if isinstance(required, list) and isinstance(properties, dict) and \
+            not all(_is_finite(properties.get(name, {}), document, finite) for name in required):
+        return False
+    if (schema.get("minItems") or 0) > 0 and not _is_finite(schema.get("items", {}), document, finite):
+        return False
+    return True

@@ -1,0 +1,70 @@
+"""A real sandbox process on a free port, for what only a real socket shows (limits, timeouts, upgrades).
+
+``python -m tests.live PORT LIMITS_JSON [SETTINGS_JSON]`` serves the bundled
+contracts with those :class:`~mockserver.settings.Limits` (and settings);
+:func:`live_server` starts one and yields its base URL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def live_server(limits: dict[str, Any] | None = None, settings: dict[str, Any] | None = None,
+                ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "tests.live", str(port), json.dumps(limits or {}),
+                                json.dumps(settings or {})], cwd=ROOT, env={**os.environ},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=1)
+                break
+            except Exception:
+                if process.poll() is not None:
+                    raise RuntimeError(process.stderr.read().decode() if process.stderr else "server died") from None
+                time.sleep(0.05)
+        yield url, process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _main() -> None:
+    from mockserver.app import create_app
+    from mockserver.server import serve
+    from mockserver.settings import Limits, Settings
+
+    port, limits, settings = int(sys.argv[1]), json.loads(sys.argv[2]), json.loads(sys.argv[3])
+    if "api_keys" in settings:
+        settings["api_keys"] = frozenset(settings["api_keys"])
+    chosen = Limits(**limits)
+    serve(create_app(Settings(access_log=False, limits=chosen, **settings)), "127.0.0.1", port, chosen)
+
+
+if __name__ == "__main__":
+    _main()
