@@ -8,6 +8,7 @@ never asserted beyond "it finished" bounds that only a hang would break.
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,7 +29,6 @@ from mockserver.http.body import MAX_JSON_DEPTH
 from mockserver.http.constraints import pattern_matches
 from mockserver.http.prefer import PreferError, parse_prefer
 from mockserver.paths import FIXTURES_DIR
-from mockserver.settings import Limits
 from tests.conftest import make_client
 from tests.live import ROOT, free_port, live_server
 
@@ -182,7 +182,8 @@ def _parts(count: int) -> bytes:
 
 
 def test_too_many_parts_get_starlettes_400(client: TestClient) -> None:
-    response = client.post("/v1/voice/calls", content=_parts(15_000), headers={"content-type": "multipart/form-data; boundary=XX"})
+    response = client.post("/v1/voice/calls", content=_parts(15_000),
+                           headers={"content-type": "multipart/form-data; boundary=XX"})
     assert response.status_code == 400
     assert response.json()["message"] == "Too many fields. Maximum number of fields is 1000."
 
@@ -309,8 +310,6 @@ def test_a_broken_contract_is_one_line_and_exit_2(case: str, tmp_path: Path, cap
 
 def test_a_broken_pin_names_its_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     fixtures = tmp_path / "fixtures"
-    import shutil
-
     shutil.copytree(FIXTURES_DIR, fixtures)
     (fixtures / "pinned" / "bad.yaml").write_text(
         "operation: GET /v1/analytics/sessions/escalation-rate\nparams: [start_date]\nbody: []\n")
@@ -320,8 +319,7 @@ def test_a_broken_pin_names_its_file(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_another_contract_starts_with_the_default_fixtures_and_skips_their_pins(caplog: pytest.LogCaptureFixture) -> None:
-    spec = tmp_spec = ROOT / "tests" / "data" / "petstore-3.0.json"
-    assert tmp_spec.exists()
+    spec = ROOT / "tests" / "data" / "petstore-3.0.json"
     with make_client(specs=(spec,)) as c:
         assert c.get("/pets", params={"limit": 2}).status_code == 200
     assert any("skipped, no operation" in r.getMessage() for r in caplog.records)

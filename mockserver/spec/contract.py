@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 import yaml
 
+from mockserver.spec.checks import ContractProblem, check_document, pointer
 from mockserver.spec.model import (
     ErrorStyle,
     Operation,
@@ -22,7 +23,6 @@ from mockserver.spec.model import (
     ResponseSpec,
     SecurityScheme,
 )
-from mockserver.spec.checks import ContractProblem, check_document, pointer
 from mockserver.spec.openapi30 import is_openapi30, upgrade_to_31
 from mockserver.spec.refs import Resolver
 
