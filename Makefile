@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test bench contract clean
+.PHONY: serve test bench soak fuzz contract clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,15 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# Overload targets (20 heavy requests at once, huge Prefer and e-mail values): docs/robustness.md
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py
+
+# The whole bad-input campaign (make test runs its quick subset), then the soak
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz
+	$(BIN)/python bench/soak.py
 
 contract: $(STAMP)
 	$(BIN)/mockserver check --base-url $(URL) $(ARGS)

@@ -18,6 +18,7 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from mockserver.memory import share_one_arena
 from mockserver.settings import Limits
 
 __all__ = ["GuardedProtocol", "serve", "guarded_protocol"]
@@ -109,6 +110,7 @@ def guarded_protocol(limits: Limits) -> type[GuardedProtocol]:
 
 
 def serve(app: Any, host: str, port: int, limits: Limits, sock: socket.socket | None = None) -> None:
+    share_one_arena()  # before any generation thread exists (mockserver/memory.py)
     config = uvicorn.Config(
         app,
         host=host,

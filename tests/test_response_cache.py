@@ -12,18 +12,19 @@ def _reply(size: int) -> Reply:
 
 
 def test_bytes_are_bounded_and_the_oldest_go_first() -> None:
-    cache = ResponseCache(capacity=1000, max_bytes=8 * (500 + ENTRY_OVERHEAD))
-    for i in range(40):
+    budget = 64 * (500 + ENTRY_OVERHEAD)
+    cache = ResponseCache(capacity=1000, max_bytes=budget)
+    for i in range(80):
         cache.put(b"k%02d" % i, _reply(500))
-    assert cache.size <= 8 * (500 + ENTRY_OVERHEAD) and len(cache) == 8
+    assert cache.size <= budget and len(cache) == 64
     assert cache.get(b"k00") is None, "the oldest entries are evicted"
     assert cache.get(b"k39") is not None and cache.get(b"k39").body == b"x" * 500  # type: ignore[union-attr]
 
 
-def test_a_reply_over_an_eighth_of_the_budget_is_served_but_not_kept() -> None:
-    cache = ResponseCache(capacity=1000, max_bytes=8000)
+def test_a_reply_over_a_64th_of_the_budget_is_served_but_not_kept() -> None:
+    cache = ResponseCache(capacity=1000, max_bytes=64_000)
     cache.put(b"small", _reply(100))
-    cache.put(b"huge", _reply(1001))
+    cache.put(b"huge", _reply(1001 - ENTRY_OVERHEAD))
     assert cache.get(b"huge") is None
     assert cache.get(b"small") is not None, "a huge reply does not flush the small ones"
 

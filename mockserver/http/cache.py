@@ -10,9 +10,11 @@ Two ways in, one store:
 Raw keys are aliases that point at reply keys, so the entry limit counts distinct
 replies (requests), not keys, and a body-sized key never sits in memory: keys are
 128-bit BLAKE2b digests (a collision needs ~2^64 distinct requests). Both maps are
-LRU; the store is bounded by entries and by bytes, and a reply bigger than an
-eighth of the byte budget is served but not kept, so one month of minutes cannot
-flush every small reply. A lock makes it safe to share between the event loop and
+LRU; the store is bounded by entries and by bytes, and a reply bigger than
+1/64 of the byte budget (1 MiB by default) is served but not kept: one month of
+minutes cannot flush every small reply, and a burst of multi-year hourly series
+does not stay resident after it (they are rare, and regenerating one costs less
+than a second). A lock makes it safe to share between the event loop and
 the generation threads.
 """
 
@@ -28,6 +30,7 @@ __all__ = ["ResponseCache", "digest"]
 
 ENTRY_OVERHEAD = 200  # bytes a kept reply costs beyond its body (objects, headers, keys)
 ALIASES_PER_REPLY = 4  # distinct spellings remembered per reply, on average
+LARGEST_SHARE = 64  # a reply over max_bytes / 64 is not kept
 
 
 def digest(*parts: bytes) -> bytes:
@@ -72,7 +75,7 @@ class ResponseCache:
 
     def put(self, key: bytes, reply: Reply, raw_key: bytes | None = None) -> None:
         cost = len(reply.body) + ENTRY_OVERHEAD
-        if self._capacity <= 0 or cost > self._max_bytes // 8:
+        if self._capacity <= 0 or cost > self._max_bytes // LARGEST_SHARE:
             return
         with self._lock:
             if key not in self._replies:

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from python_multipart.exceptions import MultipartParseError
+from python_multipart.exceptions import FormParserError, MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from mockserver.http.body import BodyParseError
+from mockserver.http.body import PARSE_ERROR, BodyParseError
 from mockserver.http.params import ErrorItem
 
 __all__ = ["FormRule", "MAX_FORM_PARTS"]
@@ -78,16 +78,22 @@ def _multipart_names(raw: bytes, boundary: bytes) -> set[str]:
             raise BodyParseError(f"Too many {kind}. Maximum number of {kind} is {MAX_FORM_PARTS}.")
         names.add(name.decode("utf-8", errors="replace"))
 
-    parser = MultipartParser(boundary, {  # type: ignore[arg-type]
+    callbacks = {
         "on_part_begin": on_part_begin,
         "on_header_field": on_header_field,
         "on_header_value": on_header_value,
         "on_header_end": on_header_end,
         "on_headers_finished": on_headers_finished,
-    })
+    }
+    try:
+        parser = MultipartParser(boundary, callbacks)  # type: ignore[arg-type]
+    except FormParserError as exc:  # e.g. a boundary over 256 bytes: FastAPI's catch-all 400
+        raise BodyParseError(PARSE_ERROR) from exc
     try:
         parser.write(raw)
         parser.finalize()
-    except MultipartParseError as exc:
+    except MultipartParseError as exc:  # what Starlette reports as invalid data
         raise BodyParseError("Invalid multipart data.") from exc
+    except FormParserError as exc:
+        raise BodyParseError(PARSE_ERROR) from exc
     return names

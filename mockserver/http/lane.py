@@ -13,41 +13,25 @@ hands everything else to a small thread pool:
   which is cheaper for everyone than an ever-growing queue;
 * **memory given back**: glibc keeps freed memory in per-thread arenas, so after a
   burst of heavy requests the process would stay at its peak. When the lane falls
-  idle after at least :data:`TRIM_AFTER_BUSY_S` of work, ``malloc_trim`` returns
-  the free pages to the system (a no-op where the C library has no such call).
+  idle after at least :data:`TRIM_AFTER_BUSY_S` of work, the free pages go back to
+  the system (``mockserver/memory.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import ctypes.util
 import functools
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, TypeVar
+
+from mockserver.memory import release_free_memory
 
 __all__ = ["GenerationLane", "Overloaded"]
 
 T = TypeVar("T")
 
 TRIM_AFTER_BUSY_S = 0.25
-
-
-def _malloc_trim() -> Callable[[], object] | None:
-    name = ctypes.util.find_library("c")
-    try:
-        return ctypes.CDLL(name).malloc_trim if name else None  # type: ignore[no-any-return]
-    except (OSError, AttributeError):
-        return None
-
-
-_TRIM = _malloc_trim()
-
-
-def release_free_memory() -> None:
-    if _TRIM is not None:
-        _TRIM(0)  # type: ignore[call-arg]
 
 
 class Overloaded(Exception):
