@@ -180,6 +180,8 @@ def mutations(count: int, seed: int = 0) -> Iterator[Probe]:
     for index in range(count):
         data = bytearray(rng.choice(VALID))
         for _ in range(rng.randint(1, 4)):
+            if not data:
+                break
             at = rng.randrange(len(data))
             action = rng.randrange(5)
             if action == 0:
