@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from mockserver.analytics.query import AnalyticsQuery
 from mockserver.paths import FIXTURES_DIR
 from mockserver.world.calendar import Granularity, Window
+from mockserver.world.scenarios import load_scenarios
 from mockserver.world.world import World, WorldBook
 
 GRANULARITIES = [g for g in Granularity]
@@ -24,6 +25,15 @@ def book() -> WorldBook:
 
 def world(seed: int) -> World:
     return book().get(seed, "baseline")
+
+
+@lru_cache(maxsize=1)
+def scenario_book() -> WorldBook:
+    return WorldBook(FIXTURES_DIR / "catalog.yaml", load_scenarios(FIXTURES_DIR / "scenarios"))
+
+
+def scenario_world(seed: int, scenario: str) -> World:
+    return scenario_book().get(seed, scenario)
 
 
 def catalog_values(dim: str) -> list[str]:

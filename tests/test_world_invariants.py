@@ -307,22 +307,6 @@ def test_grouped_series_equal_the_per_leaf_series_summed(seed: int, window: Wind
 
 
 @EXAMPLES
-@given(S.seeds, S.windows(max_days=60))
-def test_by_channel_agrees_with_the_escalation_series(seed: int, window: Window) -> None:
-    world = S.world(seed)
-    rows = sessions.by_channel_rows(world, AnalyticsQuery(window, Granularity.DAY, {}))
-    for row in rows:
-        series = sessions.escalation_rate_rows(world, AnalyticsQuery(window, Granularity.DAY, {"channel": row["channel"]}))
-        assert row["total_sessions"] == sum(r["total_sessions"] for r in series)
-        assert row["escalated_sessions"] == sum(r["escalated_sessions"] for r in series)
-        assert row["resolved_sessions"] + row["escalated_sessions"] == row["total_sessions"]
-        assert abs(row["resolution_rate_pct"] + row["escalation_rate_pct"] - 100) <= 0.011
-        assert row["avg_resolution_minutes"] > 0
-    totals = [row["total_sessions"] for row in rows]
-    assert totals == sorted(totals, reverse=True)
-
-
-@EXAMPLES
 @given(S.seeds, S.session_queries(), st.sampled_from(["priority", "status"]))
 def test_session_volume_agrees_and_partitions(seed: int, query: AnalyticsQuery, dim: str) -> None:
     """Volume per channel adds up to the escalation totals; priorities and statuses partition it."""

@@ -1,4 +1,4 @@
-"""Sessions analytics: escalation rate per bucket, by channel."""
+"""Sessions analytics over time: escalation rate, volume, and the status breakdown."""
 
 from __future__ import annotations
 
@@ -9,13 +9,10 @@ import numpy as np
 from mockserver.analytics.measures import rate_pct, window_totals
 from mockserver.analytics.query import AnalyticsQuery
 from mockserver.world.calendar import bucket_labels
-from mockserver.world.keys import stable_key
-from mockserver.world.rng import hash_keys, standard_normal
 from mockserver.world.traffic import series
 from mockserver.world.world import World
 
-__all__ = ["FILTERS", "VOLUME_FILTERS", "escalation_rate_rows", "by_channel_rows", "volume_rows",
-           "status_breakdown_rows"]
+__all__ = ["FILTERS", "VOLUME_FILTERS", "escalation_rate_rows", "volume_rows", "status_breakdown_rows"]
 
 FILTERS = ("channel",)
 VOLUME_FILTERS = ("channel", "status", "priority")
@@ -35,49 +32,13 @@ def escalation_rate_rows(world: World, query: AnalyticsQuery) -> list[dict[str, 
     ]
 
 
-_RESOLUTION = 9  # stream id of the per-window resolution-time wobble
-
-
-def by_channel_rows(world: World, query: AnalyticsQuery) -> list[dict[str, Any]]:
-    """Per channel over the window, from the same session leaves as the escalation rate.
-
-    Sessions not escalated are the ones the agent resolved, so
-    ``resolved + escalated = total`` and the two rates add up to 100 (within rounding).
-    """
-    table = world.sessions
-    leaves = np.arange(len(table), dtype=np.int64)
-    totals = window_totals(table, leaves, query.window, world.params)
-    channels = table.dims["channel"]
-    catalog = {c.name: c for c in world.catalog.channels}
-    rows: list[dict[str, Any]] = []
-    for name in catalog:
-        escalated = int(totals.counts[(channels == name) & (table.kind == "escalated")].sum())
-        resolved = int(totals.counts[(channels == name) & (table.kind == "handled")].sum())
-        total = escalated + resolved
-        if total == 0:
-            continue
-        wobble = float(standard_normal(hash_keys(world.seed, _RESOLUTION, stable_key("channel", name),
-                                                 query.window.first_day, query.window.last_day)))
-        minutes = round(catalog[name].resolution_minutes * float(np.exp(0.08 * wobble)), 2)
-        rows.append({
-            "channel": name,
-            "total_sessions": total,
-            "resolved_sessions": resolved,
-            "resolution_rate_pct": float(rate_pct(np.array([resolved]), np.array([total]))[0]),
-            "avg_resolution_minutes": minutes,
-            "escalated_sessions": escalated,
-            "escalation_rate_pct": float(rate_pct(np.array([escalated]), np.array([total]))[0]),
-        })
-    rows.sort(key=lambda row: (-row["total_sessions"], row["channel"]))
-    return rows
-
-
 def volume_rows(world: World, query: AnalyticsQuery) -> list[dict[str, Any]]:
     """Sessions created per bucket and channel: dense (every channel in every bucket), buckets ascending."""
     table = world.sessions
     leaves = table.select(query.filters)
     wanted = query.filters.get("channel")
-    names = [c.name for c in world.catalog.channels if wanted in (None, c.name)]
+    # A channel the catalog does not know is still a channel: dense zero rows, as in the escalation rate.
+    names = [c.name for c in world.catalog.channels] if wanted is None else [wanted]
     position = {name: i for i, name in enumerate(names)}
     channel_of = np.array([position.get(name, 0) for name in table.dims["channel"][leaves].tolist()], dtype=np.int64)
     buckets = series(table, leaves, query.window, query.granularity, world.params, combine=channel_of,

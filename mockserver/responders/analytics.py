@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from mockserver.analytics import integrations, sessions
+from mockserver.analytics import integrations, session_quality, sessions
 from mockserver.analytics.query import AnalyticsQuery, QueryError, parse_query
 from mockserver.responders.base import Generated, Impossible, MockRequest
 from mockserver.settings import Limits
@@ -22,7 +22,11 @@ Generator = Callable[[World, AnalyticsQuery], Any]
 # operationId -> (generator, the filters that operation accepts)
 OPERATIONS: dict[str, tuple[Generator, tuple[str, ...]]] = {
     "getSessionEscalationRate": (sessions.escalation_rate_rows, sessions.FILTERS),
-    "getSessionByChannel": (sessions.by_channel_rows, ()),
+    "getSessionByChannel": (session_quality.by_channel_rows, ()),
+    "getSessionResolutionTime": (session_quality.resolution_time_rows, session_quality.RESOLUTION_FILTERS),
+    "getSessionFirstResponseTime": (session_quality.first_response_rows, sessions.FILTERS),
+    "getSessionTurnDepth": (session_quality.turn_depth_rows, ()),
+    "getSessionMessageDistribution": (session_quality.message_distribution_rows, session_quality.MESSAGE_FILTERS),
     "getSessionVolumeTimeseries": (sessions.volume_rows, sessions.VOLUME_FILTERS),
     "getSessionStatusBreakdown": (sessions.status_breakdown_rows, sessions.FILTERS),
     "getIntegrationAnalyticsSummary": (integrations.summary_rows, integrations.FILTERS),

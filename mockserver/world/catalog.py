@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-__all__ = ["Catalog", "CatalogError", "Integration", "Channel", "BadHours", "load_catalog"]
+__all__ = ["Catalog", "CatalogError", "Integration", "Channel", "SessionShape", "BadHours", "load_catalog"]
 
 
 class CatalogError(Exception):
@@ -39,7 +40,23 @@ class Channel:
     name: str
     sessions_per_day: float
     escalation_rate: float
-    resolution_minutes: float = 10.0
+    resolution_minutes: float = 10.0  # median, for a normal-priority session
+    first_response_seconds: float = 2.0  # median
+    turns: float = 3.0  # mean turns of a session the agent handles
+
+
+@dataclass(frozen=True, slots=True)
+class SessionShape:
+    """How long sessions take and how long they run (``docs/world.md``, sessions)."""
+
+    resolution_sigma: float = 0.85
+    resolution_by_priority: tuple[tuple[str, float], ...] = ()
+    first_response_sigma: float = 0.6
+    escalated_turns_factor: float = 1.7
+    message_buckets: tuple[tuple[str, int, int | None], ...] = ()  # label, first, last (None = open)
+
+    def priority_factor(self, priority: str) -> float:
+        return dict(self.resolution_by_priority).get(priority, 1.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +69,7 @@ class Catalog:
     channels: tuple[Channel, ...]
     priorities: dict[str, float]  # share of sessions per priority
     statuses: dict[str, dict[str, float]]  # outcome (handled, escalated) -> status -> share
+    session_shape: SessionShape = SessionShape()
 
 
 def load_catalog(path: Path) -> Catalog:
@@ -105,7 +123,9 @@ def _parse(raw: dict[str, Any]) -> Catalog:
         ))
     channels = tuple(
         Channel(str(name), float(spec["sessions_per_day"]), _probability(spec["escalation_rate"], f"{name}.escalation_rate"),
-                float(spec.get("resolution_minutes", 10.0)))
+                _positive(spec.get("resolution_minutes", 10.0), f"{name}.resolution_minutes"),
+                _positive(spec.get("first_response_seconds", 2.0), f"{name}.first_response_seconds"),
+                max(1.0, float(spec.get("turns", 3.0))))
         for name, spec in raw["sessions"]["channels"].items()
     )
     return Catalog(
@@ -123,4 +143,38 @@ def _parse(raw: dict[str, Any]) -> Catalog:
         statuses={outcome: _shares((raw["sessions"].get("statuses") or {}).get(outcome) or {"closed": 1.0},
                                    f"sessions.statuses.{outcome}")
                   for outcome in ("handled", "escalated")},
+        session_shape=_session_shape(raw["sessions"]),
+    )
+
+
+def _positive(value: Any, what: str) -> float:
+    number = float(value)
+    if not number > 0:
+        raise ValueError(f"{what} must be a positive number")
+    return number
+
+
+_MESSAGE_BUCKET = re.compile(r"^(\d+)(?:-(\d+)|(\+))?$")
+
+
+def _session_shape(raw: dict[str, Any]) -> SessionShape:
+    buckets: list[tuple[str, int, int | None]] = []
+    for label in raw.get("message_buckets") or ["1-2", "3-4", "5-8", "9-16", "17-32", "33+"]:
+        match = _MESSAGE_BUCKET.match(str(label))
+        if match is None:
+            raise ValueError(f"sessions.message_buckets: {label!r} is not 'N-M', 'N' or 'N+'")
+        first = int(match.group(1))
+        last = None if match.group(3) else int(match.group(2) or first)
+        if buckets and (buckets[-1][2] is None or first != buckets[-1][2] + 1):
+            raise ValueError("sessions.message_buckets must be consecutive ranges, the open one last")
+        buckets.append((str(label), first, last))
+    if buckets[0][1] != 1 or buckets[-1][2] is not None:
+        raise ValueError("sessions.message_buckets must start at 1 and end with an open range ('N+')")
+    return SessionShape(
+        resolution_sigma=_positive(raw.get("resolution_sigma", 0.85), "sessions.resolution_sigma"),
+        resolution_by_priority=tuple((str(k), _positive(v, f"sessions.resolution_by_priority.{k}"))
+                                     for k, v in (raw.get("resolution_by_priority") or {}).items()),
+        first_response_sigma=_positive(raw.get("first_response_sigma", 0.6), "sessions.first_response_sigma"),
+        escalated_turns_factor=_positive(raw.get("escalated_turns_factor", 1.7), "sessions.escalated_turns_factor"),
+        message_buckets=tuple(buckets),
     )
