@@ -8,7 +8,7 @@ or one too large to serve), which become Feather's 400 ``bad_request``.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from mockserver.settings import Limits
@@ -29,6 +29,7 @@ class AnalyticsQuery:
     window: Window
     granularity: Granularity
     filters: dict[str, str | None]  # dimension -> value (None = not filtered)
+    options: dict[str, Any] = field(default_factory=dict)  # the operation's other parameters (limit, ...)
 
 
 def parse_query(params: Mapping[str, Any], limits: Limits, filter_names: tuple[str, ...]) -> AnalyticsQuery:
@@ -52,4 +53,6 @@ def parse_query(params: Mapping[str, Any], limits: Limits, filter_names: tuple[s
             f"at most {limits.max_buckets} buckets per response: use a coarser granularity or a shorter window"
         )
     filters = {name: params.get(name) for name in filter_names}
-    return AnalyticsQuery(window, granularity, filters)
+    options = {name: value for name, value in params.items()
+               if name not in filter_names and name not in ("start_date", "end_date", "granularity")}
+    return AnalyticsQuery(window, granularity, filters, options)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from mockserver.analytics import integrations, session_quality, sessions
+from mockserver.analytics import integrations, session_quality, sessions, tools, tools_dashboard
 from mockserver.analytics.query import AnalyticsQuery, QueryError, parse_query
 from mockserver.responders.base import Generated, Impossible, MockRequest
 from mockserver.settings import Limits
@@ -37,6 +37,8 @@ OPERATIONS: dict[str, tuple[Generator, tuple[str, ...]]] = {
     "getIntegrationUsageByMode": (integrations.by_mode_rows, ("integration_key", "slug")),
     "getIntegrationErrorBreakdown": (integrations.error_breakdown_rows, integrations.FILTERS),
     "getIntegrationDashboard": (integrations.dashboard, integrations.FILTERS),
+    **tools.OPERATIONS,
+    "getToolDashboard": (tools_dashboard.dashboard, tools_dashboard.FILTERS),
 }
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-__all__ = ["Catalog", "CatalogError", "Integration", "Channel", "SessionShape", "BadHours", "load_catalog"]
+__all__ = ["Catalog", "CatalogError", "Integration", "Channel", "SessionShape", "BadHours", "Agent", "Tool", "ToolError",
+           "load_catalog"]
 
 
 class CatalogError(Exception):
@@ -60,6 +61,36 @@ class SessionShape:
 
 
 @dataclass(frozen=True, slots=True)
+class Agent:
+    id: str
+    name: str
+    revision_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tool:
+    key: str
+    id: str
+    name: str
+    tool_type: str
+    provider: str
+    invocations_per_day: float
+    agents: dict[str, float]  # agent name -> share of calls
+    latency_median_ms: float
+    latency_sigma: float
+    timeout_ms: float
+    errors: dict[str, float]  # error category -> probability
+    calls_per_conversation: float
+
+
+@dataclass(frozen=True, slots=True)
+class ToolError:
+    category: str
+    status_code: int
+    messages: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Catalog:
     weekday: tuple[float, ...]  # 7 multipliers, Monday first
     hour_of_day: tuple[float, ...]  # 24 relative weights
@@ -70,6 +101,10 @@ class Catalog:
     priorities: dict[str, float]  # share of sessions per priority
     statuses: dict[str, dict[str, float]]  # outcome (handled, escalated) -> status -> share
     session_shape: SessionShape = SessionShape()
+    agents: tuple[Agent, ...] = ()
+    tools: tuple[Tool, ...] = ()
+    tool_errors: tuple[ToolError, ...] = ()
+    tool_retries: dict[str, tuple[float, ...]] = field(default_factory=dict)  # success/failed -> P(retries = i)
 
 
 def load_catalog(path: Path) -> Catalog:
@@ -144,7 +179,36 @@ def _parse(raw: dict[str, Any]) -> Catalog:
                                    f"sessions.statuses.{outcome}")
                   for outcome in ("handled", "escalated")},
         session_shape=_session_shape(raw["sessions"]),
+        **_tool_world(raw),
     )
+
+
+def _tool_world(raw: dict[str, Any]) -> dict[str, Any]:
+    """Agents, tools, their error categories and retry shares; a catalog without them has no tool calls."""
+    agents = tuple(Agent(str(a["id"]), str(a["name"]), str(a["revision_id"])) for a in raw.get("agents") or [])
+    names = {a.name for a in agents}
+    errors = tuple(ToolError(str(k), int(v["status_code"]), tuple(str(m) for m in v.get("messages") or ["error"]))
+                   for k, v in (raw.get("tool_errors") or {}).items())
+    categories = {e.category for e in errors}
+    tools = []
+    for key, spec in (raw.get("tools") or {}).items():
+        shares = _shares(spec["agents"], f"tools.{key}.agents")
+        unknown = sorted(set(shares) - names)
+        if unknown:
+            raise ValueError(f"tools.{key}.agents names agents the catalog does not list: {', '.join(unknown)}")
+        failures = {str(k): _probability(v, f"tools.{key}.errors.{k}") for k, v in (spec.get("errors") or {}).items()}
+        if set(failures) - categories:
+            raise ValueError(f"tools.{key}.errors: categories must be listed in tool_errors")
+        if sum(failures.values()) >= 1.0:
+            raise ValueError(f"tools.{key}: error probabilities must add up to less than 1")
+        latency = spec["latency"]
+        tools.append(Tool(str(key), str(spec["id"]), str(spec["name"]), str(spec["tool_type"]), str(spec["provider"]),
+                          float(spec["invocations_per_day"]), shares, _positive(latency["median_ms"], f"{key}.median_ms"),
+                          _positive(latency["sigma"], f"{key}.sigma"), _positive(latency.get("timeout_ms", 10000), key),
+                          failures, max(1.0, float(spec.get("calls_per_conversation", 1.0)))))
+    retries = {outcome: tuple(_shares({str(i): v for i, v in enumerate(values)}, f"tool_retries.{outcome}").values())
+               for outcome, values in (raw.get("tool_retries") or {"success": [1.0], "failed": [1.0]}).items()}
+    return {"agents": agents, "tools": tuple(tools), "tool_errors": errors, "tool_retries": retries}
 
 
 def _positive(value: Any, what: str) -> float:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Any, Mapping
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from mockserver.world.catalog import Catalog
 from mockserver.world.keys import stable_key
 
-__all__ = ["LeafTable", "integration_leaves", "session_leaves"]
+__all__ = ["LeafTable", "integration_leaves", "session_leaves", "tool_leaves"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,4 +106,43 @@ def session_leaves(catalog: Catalog) -> LeafTable:
         latency_m1=zeros,
         latency_m2=zeros,
         family="sessions",
+    )
+
+
+def tool_leaves(catalog: Catalog) -> LeafTable:
+    """(tool, agent, outcome, retries): a tool call's outcome is ``success`` or an error category.
+
+    Kind is ``success`` or ``failed``. Retries repeat the call, so a call with ``r``
+    retries takes about ``r + 1`` times as long; a timed-out call takes about the
+    tool's ``timeout_ms``. Every dimension a tools filter or group names is a column.
+    """
+    agents = {a.name: a for a in catalog.agents}
+    rows: list[tuple[Any, ...]] = []
+    for group, tool in enumerate(catalog.tools):
+        outcomes = [("success", "success", 1.0 - sum(tool.errors.values()))]
+        outcomes += [(category, "failed", p) for category, p in tool.errors.items()]
+        for agent_name, agent_share in tool.agents.items():
+            agent = agents[agent_name]
+            for outcome, kind, p in outcomes:
+                median, sigma = (tool.timeout_ms, 0.05) if outcome == "timeout" else (tool.latency_median_ms,
+                                                                                     tool.latency_sigma)
+                m1, m2 = _lognormal_moments(median, sigma)
+                for retries, retry_share in enumerate(catalog.tool_retries.get(kind, (1.0,))):
+                    rate = tool.invocations_per_day * agent_share * p * retry_share
+                    attempts = retries + 1
+                    rows.append((tool.id, tool.tool_type, tool.provider, agent.id, agent.revision_id, outcome,
+                                 str(retries), kind, group, rate, m1 * attempts, m2 * attempts * attempts))
+    names = tuple(t.id for t in catalog.tools)
+    columns = ("tool_id", "tool_type", "provider", "agent_id", "revision_id", "error_category", "retry_count")
+    return LeafTable(
+        dims={name: np.array([r[i] for r in rows], dtype=str) for i, name in enumerate(columns)},
+        kind=np.array([r[7] for r in rows], dtype=str),
+        keys=np.array([stable_key("tool-call", r[0], r[3], r[5], r[6]) for r in rows], dtype=np.uint64),
+        group=np.array([r[8] for r in rows], dtype=np.int64),
+        group_names=names,
+        group_keys=np.array([stable_key("tool", n) for n in names], dtype=np.uint64),
+        daily_rate=np.array([r[9] for r in rows], dtype=np.float64),
+        latency_m1=np.array([r[10] for r in rows], dtype=np.float64),
+        latency_m2=np.array([r[11] for r in rows], dtype=np.float64),
+        family="tools",
     )

@@ -23,7 +23,7 @@ __all__ = ["Scenario", "ScenarioError", "load_scenarios", "NAME_PATTERN"]
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
-_FAMILIES = ("integrations", "sessions")
+_FAMILIES = ("integrations", "sessions", "tools")
 
 
 class ScenarioError(Exception):

@@ -17,7 +17,7 @@ import numpy as np
 
 from mockserver.world.catalog import Catalog, load_catalog
 from mockserver.world.effects import Effect
-from mockserver.world.leaves import LeafTable, integration_leaves, session_leaves
+from mockserver.world.leaves import LeafTable, integration_leaves, session_leaves, tool_leaves
 from mockserver.world.scenarios import Scenario
 from mockserver.world.traffic import WorldParams
 
@@ -76,6 +76,7 @@ class World:
     catalog: Catalog
     integrations: LeafTable
     sessions: LeafTable
+    tools: LeafTable
     params: WorldParams
     _memo: Memo = field(default_factory=Memo, compare=False, repr=False)
 
@@ -103,12 +104,12 @@ def build_world(catalog: Catalog, seed: int, scenario: str = "baseline", effects
         hour_shape=hours / hours.sum(),
         day_noise=catalog.day_noise,
         bad_hour_probability=bad.probability_per_day,
-        bad_hour_rate={"vendor_error": bad.vendor_error_multiplier},
+        bad_hour_rate={"vendor_error": bad.vendor_error_multiplier, "failed": bad.vendor_error_multiplier},
         bad_hour_latency=bad.latency_multiplier,
         effects=effects,
     )
-    return World(seed, scenario, catalog, integration_leaves(catalog), session_leaves(catalog), params,
-                 memo if memo is not None else Memo())
+    return World(seed, scenario, catalog, integration_leaves(catalog), session_leaves(catalog), tool_leaves(catalog),
+                 params, memo if memo is not None else Memo())
 
 
 class WorldBook:
