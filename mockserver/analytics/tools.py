@@ -26,7 +26,7 @@ from mockserver.analytics.measures import Totals, rate_pct, timeseries, window_t
 from mockserver.analytics.query import FIRST_DAY, AnalyticsQuery
 from mockserver.world.calendar import Window, bucket_labels
 from mockserver.world.catalog import Tool
-from mockserver.world.distributions import apportion
+from mockserver.world.distributions import apportion, normal_cdf
 from mockserver.world.latency import latency_stats, sampled
 from mockserver.world.world import World
 
@@ -208,16 +208,13 @@ def latency_distribution(world: World, query: AnalyticsQuery) -> list[Row]:
     shares = []
     below = np.zeros(len(leaves))
     for _, edge in LATENCY_BUCKETS:
-        upto = np.ones(len(leaves)) if edge is None else _normal_cdf((math.log(edge) - mu) / np.maximum(sigma, 1e-9))
+        upto = np.ones(len(leaves)) if edge is None else normal_cdf((math.log(edge) - mu) / np.maximum(sigma, 1e-9))
         shares.append(float((counts * (upto - below)).sum()))
         below = upto
     calls = apportion(int(counts.sum()), np.array(shares))
     return [{"bucket_index": i, "bucket": label, "invocations": n}
             for i, ((label, _), n) in enumerate(zip(LATENCY_BUCKETS, calls))]
 
-
-def _normal_cdf(z: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.asarray(0.5 * (1.0 + np.vectorize(math.erf)(z / math.sqrt(2.0))), dtype=np.float64)
 
 
 def retry_analysis(world: World, query: AnalyticsQuery) -> list[Row]:

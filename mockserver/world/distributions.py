@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["lognormal_mean", "lognormal_mixture_quantile", "geometric_mixture", "apportion"]
+__all__ = ["lognormal_mean", "lognormal_mixture_quantile", "geometric_mixture", "apportion", "normal_cdf"]
 
 F64 = NDArray[np.float64]
 
@@ -25,8 +25,12 @@ def lognormal_mean(median: F64, sigma: F64) -> F64:
     return np.asarray(median * np.exp(sigma * sigma / 2.0), dtype=np.float64)
 
 
-def _normal_cdf(z: F64) -> F64:
-    return np.asarray(0.5 * (1.0 + np.vectorize(math.erf)(z / math.sqrt(2.0))), dtype=np.float64)
+_ERF = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def normal_cdf(z: F64) -> F64:
+    """The standard normal CDF, elementwise (any shape, empty included)."""
+    return np.asarray(0.5 * (1.0 + _ERF(np.asarray(z, dtype=np.float64) / math.sqrt(2.0))), dtype=np.float64)
 
 
 def lognormal_mixture_quantile(weights: Sequence[float], medians: Sequence[float], sigmas: Sequence[float],
@@ -40,7 +44,7 @@ def lognormal_mixture_quantile(weights: Sequence[float], medians: Sequence[float
     low, high = float((mu - 8 * sigma).min()), float((mu + 8 * sigma).max())
     for _ in range(60):  # bisection in log space: 60 halvings are far below a hundredth of a second
         middle = (low + high) / 2.0
-        if float((w * _normal_cdf((middle - mu) / sigma)).sum()) < q:
+        if float((w * normal_cdf((middle - mu) / sigma)).sum()) < q:
             low = middle
         else:
             high = middle
