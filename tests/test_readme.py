@@ -107,3 +107,17 @@ def test_example_output_is_real(plain_client: TestClient, example: Example) -> N
         assert len(actual) == len(shown) + elided
         actual = actual[:len(shown)]
     assert actual == shown
+
+
+def test_the_table_of_analytics_operations_matches_the_registry() -> None:
+    """The README says which world serves each of the 68 analytics operations; the server's registry decides."""
+    from mockserver.paths import BUNDLED_CONTRACTS
+    from mockserver.responders.analytics import OPERATIONS
+
+    table = dict(re.findall(r"^\| [a-z ]+ \| `([a-z/_{}-]+)` \| (coherent world|schema responder[^|]*) \|$", README, re.M))
+    contract = json.loads(next(p for p in BUNDLED_CONTRACTS if p.name.startswith("feather")).read_text())
+    served = {path.removeprefix("/v1/analytics/"): item["get"]["operationId"]
+              for path, item in contract["paths"].items() if path.startswith("/v1/analytics/")}
+    assert set(table) == set(served) and len(served) == 68
+    for path, operation_id in served.items():
+        assert (table[path] == "coherent world") == (operation_id in OPERATIONS), path
