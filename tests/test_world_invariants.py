@@ -335,3 +335,13 @@ def test_status_breakdown_covers_the_window(seed: int, window: Window, channel: 
         assert abs(sum(r["percentage"] for r in rows) - 100) <= 0.01 * len(rows)
         counts = [r["session_count"] for r in rows]
         assert counts == sorted(counts, reverse=True)
+
+
+def test_modes_have_their_own_latency() -> None:
+    """The catalog's mode_latency makes the MCP client slower than the vendor API, so by-mode p95s differ."""
+    world = S.world(0)
+    window = Window.from_dates(dt.date(2026, 3, 2), dt.date(2026, 3, 8))
+    rows = {r["mode"]: r for r in integrations.by_mode_rows(world, AnalyticsQuery(window, Granularity.DAY,
+                                                                                 {"integration_key": "notion",
+                                                                                  "slug": None}))}
+    assert rows["feather_mcp_client"]["p95_latency_ms"] > 1.2 * rows["vendor_api"]["p95_latency_ms"]

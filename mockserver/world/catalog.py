@@ -105,6 +105,7 @@ class Catalog:
     tools: tuple[Tool, ...] = ()
     tool_errors: tuple[ToolError, ...] = ()
     tool_retries: dict[str, tuple[float, ...]] = field(default_factory=dict)  # success/failed -> P(retries = i)
+    mode_latency: dict[str, float] = field(default_factory=dict)  # integration mode -> latency multiplier
 
 
 def load_catalog(path: Path) -> Catalog:
@@ -179,6 +180,7 @@ def _parse(raw: dict[str, Any]) -> Catalog:
                                    f"sessions.statuses.{outcome}")
                   for outcome in ("handled", "escalated")},
         session_shape=_session_shape(raw["sessions"]),
+        mode_latency={str(k): _positive(v, f"mode_latency.{k}") for k, v in (raw.get("mode_latency") or {}).items()},
         **_tool_world(raw),
     )
 

@@ -60,10 +60,12 @@ def integration_leaves(catalog: Catalog) -> LeafTable:
                     ("vendor_error", "vendor_error", integration.vendor_error)]
         outcomes += [(f"exception:{name}", "exception", p) for name, p in integration.exceptions.items()]
         for mode, mode_share in integration.modes.items():
+            slower = catalog.mode_latency.get(mode, 1.0)  # scales every latency: E[x] by f, E[x^2] by f^2
             for slug, slug_share in integration.slugs.items():
                 for outcome, kind, p in outcomes:
                     rate = integration.invocations_per_day * mode_share * slug_share * p
-                    rows.append((integration.key, slug, mode, outcome, kind, group, rate, m1, m2))
+                    rows.append((integration.key, slug, mode, outcome, kind, group, rate, m1 * slower,
+                                 m2 * slower * slower))
     names = tuple(i.key for i in catalog.integrations)
     return LeafTable(
         dims={
