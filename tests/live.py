@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -31,9 +32,11 @@ def free_port() -> int:
 def live_server(limits: dict[str, Any] | None = None, settings: dict[str, Any] | None = None,
                 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
+    # The server's log goes to a file, never an unread pipe: a full pipe would block its writes (and the server).
+    log = tempfile.TemporaryFile()
     process = subprocess.Popen([sys.executable, "-m", "tests.live", str(port), json.dumps(limits or {}),
                                 json.dumps(settings or {})], cwd=ROOT, env={**os.environ},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -42,7 +45,8 @@ def live_server(limits: dict[str, Any] | None = None, settings: dict[str, Any] |
                 break
             except Exception:
                 if process.poll() is not None:
-                    raise RuntimeError(process.stderr.read().decode() if process.stderr else "server died") from None
+                    log.seek(0)
+                    raise RuntimeError(log.read().decode(errors="replace")) from None
                 time.sleep(0.05)
         yield url, process
     finally:
@@ -52,6 +56,7 @@ def live_server(limits: dict[str, Any] | None = None, settings: dict[str, Any] |
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+        log.close()
 
 
 def _main() -> None:
