@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any, Callable
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -345,3 +346,36 @@ def test_modes_have_their_own_latency() -> None:
                                                                                  {"integration_key": "notion",
                                                                                   "slug": None}))}
     assert rows["feather_mcp_client"]["p95_latency_ms"] > 1.2 * rows["vendor_api"]["p95_latency_ms"]
+
+
+@EXAMPLES
+@given(S.seeds, S.days, st.sampled_from([Granularity.DAY, Granularity.WEEK]), S.filter_values("integration_key"))
+def test_a_window_reports_the_latency_of_the_bucket_that_spans_it(seed: int, day: dt.date, granularity: Granularity,
+                                                                  integration_key: str | None) -> None:
+    """Summary, grouped rows and the one timeseries bucket covering the same window agree on p95 and avg."""
+    start = day - dt.timedelta(days=day.weekday()) if granularity is Granularity.WEEK else day
+    end = start + dt.timedelta(days=6 if granularity is Granularity.WEEK else 0)
+    query = AnalyticsQuery(Window.from_dates(start, end), granularity,
+                           {"integration_key": integration_key, "mode": None, "slug": None})
+    world = S.world(seed)
+    [bucket] = integrations.latency_rows(world, query)
+    [summary] = integrations.summary_rows(world, query)
+    assert summary["current_p95_latency_ms"] == bucket["p95_ms"]
+    assert summary["current_avg_latency_ms"] == bucket["avg_ms"]
+    grouped = {r["integration_key"]: r for r in integrations.by_integration_rows(world, query)}
+    if integration_key in grouped:
+        assert grouped[integration_key]["p95_latency_ms"] == bucket["p95_ms"]
+
+
+def test_few_events_give_plausible_latency() -> None:
+    """One event: every figure is that event. A handful: no percentile beyond the largest of them."""
+    from mockserver.world.latency import latency_stats
+
+    n = np.array([0, 1, 2, 3, 5, 50])
+    mean, second = np.array([0.0, 215.0, 300.0, 300.0, 300.0, 300.0]), np.array([0.0, 215.0**2, 3e5, 3e5, 3e5, 3e5])
+    stats = latency_stats(n, mean * n, second * n)
+    assert (stats.p50[1], stats.p99[1], stats.max[1], stats.avg[1]) == (215.0, 215.0, 215.0, 215.0)
+    for i in range(len(n)):
+        assert stats.p50[i] <= stats.p90[i] <= stats.p95[i] <= stats.p99[i] <= stats.max[i]
+        assert stats.avg[i] <= stats.max[i]
+    assert stats.max[0] == 0.0 and stats.p50[0] == 0.0

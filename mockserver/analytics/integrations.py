@@ -26,7 +26,7 @@ from mockserver.analytics.measures import (
 )
 from mockserver.analytics.query import FIRST_DAY, AnalyticsQuery
 from mockserver.world.calendar import Granularity, Window, bucket_labels
-from mockserver.world.latency import latency_stats, sampled
+from mockserver.world.latency import latency_stats, sampled, window_latency
 from mockserver.world.traffic import BucketSeries, series
 from mockserver.world.world import World
 
@@ -137,12 +137,13 @@ def _latency(s: Series, world: World, query: AnalyticsQuery) -> list[Row]:
     ]
 
 
-def _figures(world: World, totals: Totals) -> dict[str, float]:
+def _figures(world: World, totals: Totals, window: Window) -> dict[str, float]:
     table = world.integrations
     kinds = table.kind[totals.leaves]
     invocations = int(totals.counts.sum())
     failures = int(totals.counts[np.isin(kinds, FAILURES)].sum())
-    stats = latency_stats(np.array([invocations]), np.array([totals.s1.sum()]), np.array([totals.s2.sum()]))
+    stats = window_latency(np.array([invocations]), np.array([totals.s1.sum()]), np.array([totals.s2.sum()]),
+                           world.seed, window.first_day, window.days)
     return {
         "invocations": invocations,
         "failures": failures,
@@ -154,8 +155,8 @@ def _figures(world: World, totals: Totals) -> dict[str, float]:
 
 def summary_rows(world: World, query: AnalyticsQuery) -> list[Row]:
     filters = _only(query, *FILTERS)
-    current = _figures(world, _subset(world, query.window, filters))
-    previous = _figures(world, _subset(world, query.window.previous(), filters))
+    current = _figures(world, _subset(world, query.window, filters), query.window)
+    previous = _figures(world, _subset(world, query.window.previous(), filters), query.window.previous())
     row: Row = {}
     for name in ("invocations", "failures", "success_rate_pct", "avg_latency_ms", "p95_latency_ms"):
         row[f"current_{name}"] = current[name]
@@ -164,7 +165,7 @@ def summary_rows(world: World, query: AnalyticsQuery) -> list[Row]:
     return [row]
 
 
-def _grouped(world: World, totals: Totals, dim: str) -> list[Row]:
+def _grouped(world: World, totals: Totals, dim: str, window: Window) -> list[Row]:
     table = world.integrations
     labels = table.dims[dim][totals.leaves]
     kinds = table.kind[totals.leaves]
@@ -179,7 +180,7 @@ def _grouped(world: World, totals: Totals, dim: str) -> list[Row]:
     vendor = total(np.where(kinds == "vendor_error", totals.counts, 0)).astype(np.int64)
     exceptions = total(np.where(kinds == "exception", totals.counts, 0)).astype(np.int64)
     rates = rate_pct(successful, invocations)
-    p95 = latency_stats(invocations, total(totals.s1), total(totals.s2)).p95
+    p95 = window_latency(invocations, total(totals.s1), total(totals.s2), world.seed, window.first_day, window.days).p95
     rows = [
         {dim: str(name), "invocations": n, "successful": ok, "vendor_errors": v, "exceptions": e,
          "success_rate_pct": r, "p95_latency_ms": p}
@@ -192,11 +193,11 @@ def _grouped(world: World, totals: Totals, dim: str) -> list[Row]:
 
 
 def by_integration_rows(world: World, query: AnalyticsQuery) -> list[Row]:
-    return _grouped(world, _subset(world, query.window, _only(query, "mode", "slug")), "integration_key")
+    return _grouped(world, _subset(world, query.window, _only(query, "mode", "slug")), "integration_key", query.window)
 
 
 def by_mode_rows(world: World, query: AnalyticsQuery) -> list[Row]:
-    return _grouped(world, _subset(world, query.window, _only(query, "integration_key", "slug")), "mode")
+    return _grouped(world, _subset(world, query.window, _only(query, "integration_key", "slug")), "mode", query.window)
 
 
 def error_breakdown_rows(world: World, query: AnalyticsQuery) -> list[Row]:

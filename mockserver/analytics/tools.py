@@ -27,7 +27,7 @@ from mockserver.analytics.query import FIRST_DAY, AnalyticsQuery
 from mockserver.world.calendar import Window, bucket_labels
 from mockserver.world.catalog import Tool
 from mockserver.world.distributions import apportion, normal_cdf
-from mockserver.world.latency import latency_stats, sampled
+from mockserver.world.latency import latency_stats, sampled, window_latency
 from mockserver.world.world import World
 
 __all__ = ["OPERATIONS", "LATENCY_BUCKETS", "window_measures", "Measures"]
@@ -52,9 +52,13 @@ class Measures:
     s1: float
     s2: float
     by_category: dict[str, int]
+    seed: int
+    window: Window
 
     def latency(self) -> dict[str, float]:
-        stats = latency_stats(np.array([self.invocations]), np.array([self.s1]), np.array([self.s2]))
+        """The window's figures, as the one bucket of a timeseries spanning exactly this window reports them."""
+        stats = window_latency(np.array([self.invocations]), np.array([self.s1]), np.array([self.s2]), self.seed,
+                               self.window.first_day, self.window.days)
         return {"p50_ms": float(stats.p50[0]), "p90_ms": float(stats.p90[0]), "p95_ms": float(stats.p95[0]),
                 "p99_ms": float(stats.p99[0]), "avg_ms": float(stats.avg[0]), "max_ms": float(stats.max[0])}
 
@@ -85,7 +89,7 @@ def window_measures(world: World, window: Window, leaves: I64) -> Measures:
     by_category = {str(c): int(counts[category == c].sum()) for c in sorted(set(category[kind == "failed"].tolist()))}
     return Measures(int(counts.sum()), int(counts[kind == "success"].sum()), int(failed.sum()),
                     by_category.get("timeout", 0), float(totals.s1[leaves].sum()), float(totals.s2[leaves].sum()),
-                    {k: v for k, v in by_category.items() if v})
+                    {k: v for k, v in by_category.items() if v}, world.seed, window)
 
 
 def _select(world: World, filters: dict[str, str | None]) -> I64:

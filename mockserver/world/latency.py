@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from mockserver.world.rng import hash_keys, standard_normal
 
-__all__ = ["LatencyStats", "latency_stats", "sampled"]
+__all__ = ["LatencyStats", "latency_stats", "sampled", "window_latency"]
 
 F64 = NDArray[np.float64]
 
@@ -59,12 +59,23 @@ def latency_stats(n: NDArray[np.int64], s1: F64, s2: F64) -> LatencyStats:
     def quantile(z: float | F64) -> F64:
         return np.where(mean > 0, np.round(np.exp(mu + sigma * z), 2), 0.0)
 
-    p50, p90, p95, p99 = (quantile(z) for z in _Z.values())
     avg: F64 = np.round(mean, 2).astype(np.float64)
     single = count <= 1
-    tail = np.where(single, avg, quantile(_expected_max_z(count)))
-    top = np.maximum(np.maximum(tail, p99), avg).astype(np.float64)
+    # The largest of n draws: with few events the fitted distribution's upper percentiles lie beyond what
+    # n events can show, so every percentile is capped by it (and with one event, every figure is that event).
+    top = np.maximum(np.where(single, avg, quantile(_expected_max_z(count))), avg).astype(np.float64)
+    p50, p90, p95, p99 = (np.where(single, avg, np.minimum(quantile(z), top)) for z in _Z.values())
     return LatencyStats(p50, p90, p95, p99, avg, top)
+
+
+def window_latency(n: NDArray[np.int64], s1: F64, s2: F64, seed: int, first_day: int, days: int) -> LatencyStats:
+    """A whole window's figures, with the sampling wobble of a bucket that spans exactly that window.
+
+    So a summary, a grouped row and the one bucket of a timeseries that covers the same
+    window (a day, a Monday-to-Sunday week) report the same latency.
+    """
+    starts = np.full(len(n), first_day * 86400, dtype=np.int64)
+    return sampled(latency_stats(n, s1, s2), seed, starts, days * 86400, n)
 
 
 _SAMPLING = 7  # stream id of the per-bucket sampling noise
