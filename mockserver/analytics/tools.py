@@ -28,6 +28,8 @@ from mockserver.world.calendar import Window, bucket_labels
 from mockserver.world.catalog import Tool
 from mockserver.world.distributions import apportion, normal_cdf
 from mockserver.world.latency import latency_stats, sampled, window_latency
+from mockserver.world.leaves import retry_moments
+from mockserver.world.traffic import series
 from mockserver.world.world import World
 
 __all__ = ["OPERATIONS", "LATENCY_BUCKETS", "window_measures", "Measures"]
@@ -222,19 +224,28 @@ def latency_distribution(world: World, query: AnalyticsQuery) -> list[Row]:
 
 
 def retry_analysis(world: World, query: AnalyticsQuery) -> list[Row]:
-    groups = [(int(r), window_measures(world, query.window, leaves))
-              for r, leaves in _groups(world, _select(world, query.filters), "retry_count")]
-    total = sum(m.invocations for _, m in groups)
-    rows = []
-    for retries, m in sorted(groups):
-        if not m.invocations:
-            continue
-        latency = m.latency()
-        rows.append({"retry_count": retries, "invocations": m.invocations,
-                     "share": float(rate_pct(np.array([m.invocations]), np.array([total]))[0]),
-                     "avg_retry_count": float(retries), "avg_latency_ms": latency["avg_ms"],
-                     "p95_latency_ms": latency["p95_ms"]})
-    return rows
+    """Calls by number of retries: each leaf's calls split by its kind's retry shares (largest remainder, so the
+    rows add up to the calls exactly); a call with ``r`` retries takes ``r + 1`` attempts."""
+    leaves = _select(world, query.filters)
+    table, totals = world.tools, _all_totals(world, query.window)
+    shares = world.catalog.tool_retries
+    depth = max((len(v) for v in shares.values()), default=1)
+    calls = np.zeros(depth, dtype=np.int64)
+    s1, s2 = np.zeros(depth), np.zeros(depth)
+    for leaf in leaves.tolist():
+        kind_shares = shares.get(str(table.kind[leaf]), (1.0,))
+        first, second = retry_moments(kind_shares)
+        split = apportion(int(totals.counts[leaf]), np.array(kind_shares))
+        for r, n in enumerate(split):
+            calls[r] += n
+            s1[r] += n * table.latency_m1[leaf] / first * (r + 1)
+            s2[r] += n * table.latency_m2[leaf] / second * (r + 1) ** 2
+    stats = window_latency(calls, s1, s2, world.seed, query.window.first_day, query.window.days)
+    total = int(calls.sum())
+    return [{"retry_count": r, "invocations": int(calls[r]),
+             "share": float(rate_pct(calls[r:r + 1], np.array([total]))[0]), "avg_retry_count": float(r),
+             "avg_latency_ms": float(stats.avg[r]), "p95_latency_ms": float(stats.p95[r])}
+            for r in range(depth) if calls[r]]
 
 
 # -- reliability --------------------------------------------------------------------------------------------------
@@ -282,19 +293,21 @@ def ranking(world: World, query: AnalyticsQuery) -> list[Row]:
 
 
 def error_timeseries(world: World, query: AnalyticsQuery) -> list[Row]:
-    """Every error category of the catalog (or the filtered one) in every bucket, zeros included."""
+    """Every error category of the catalog (or the filtered one) in every bucket, zeros included; one series
+    summed into the categories while it is drawn."""
     wanted = query.filters.get("error_category")
     categories = [e.category for e in world.catalog.tool_errors] if wanted is None else [wanted]
-    leaves = _select(world, query.filters)
     table = world.tools
+    leaves = _select(world, query.filters)
     failed = leaves[table.kind[leaves] == "failed"]
     position = {c: i for i, c in enumerate(categories)}
-    series = [timeseries(table, failed[table.dims["error_category"][failed] == c], query.window, query.granularity,
-                         world.params, with_latency=False) for c in categories]
-    labels = bucket_labels(series[0].starts) if series else []
-    counts = [s.count("failed").tolist() for s in series]
+    failed = failed[np.isin(table.dims["error_category"][failed], categories)]
+    group = np.array([position[str(c)] for c in table.dims["error_category"][failed]], dtype=np.int64)
+    buckets = series(table, failed, query.window, query.granularity, world.params, combine=group,
+                     groups=len(categories))
+    counts = buckets.counts.tolist()
     return [{"time_bucket": label, "error_category": c, "count": counts[position[c]][i]}
-            for i, label in enumerate(labels) for c in categories]
+            for i, label in enumerate(bucket_labels(buckets.starts)) for c in categories]
 
 
 def _direction(delta: float) -> str:

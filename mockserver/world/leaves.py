@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from mockserver.world.catalog import Catalog
 from mockserver.world.keys import stable_key
 
-__all__ = ["LeafTable", "integration_leaves", "session_leaves", "tool_leaves"]
+__all__ = ["LeafTable", "integration_leaves", "session_leaves", "tool_leaves", "retry_moments"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +112,13 @@ def session_leaves(catalog: Catalog) -> LeafTable:
 
 
 def tool_leaves(catalog: Catalog) -> LeafTable:
-    """(tool, agent, outcome, retries): a tool call's outcome is ``success`` or an error category.
+    """(tool, agent, outcome): a tool call's outcome is ``success`` or an error category; kind is ``success`` or
+    ``failed``. Every dimension a tools filter or group names is a column.
 
-    Kind is ``success`` or ``failed``. Retries repeat the call, so a call with ``r``
-    retries takes about ``r + 1`` times as long; a timed-out call takes about the
-    tool's ``timeout_ms``. Every dimension a tools filter or group names is a column.
+    Retries are not a dimension (it would quadruple the leaves, and the work, for one operation): a call is retried
+    0-3 times with the catalog's shares for its kind, and a call with ``r`` retries takes ``r + 1`` attempts, so a
+    leaf's latency moments are that mixture's. ``analytics/tools.py`` splits counts by retries when asked. A timed-out
+    call takes about the tool's ``timeout_ms``.
     """
     agents = {a.name: a for a in catalog.agents}
     rows: list[tuple[Any, ...]] = []
@@ -129,22 +131,27 @@ def tool_leaves(catalog: Catalog) -> LeafTable:
                 median, sigma = (tool.timeout_ms, 0.05) if outcome == "timeout" else (tool.latency_median_ms,
                                                                                      tool.latency_sigma)
                 m1, m2 = _lognormal_moments(median, sigma)
-                for retries, retry_share in enumerate(catalog.tool_retries.get(kind, (1.0,))):
-                    rate = tool.invocations_per_day * agent_share * p * retry_share
-                    attempts = retries + 1
-                    rows.append((tool.id, tool.tool_type, tool.provider, agent.id, agent.revision_id, outcome,
-                                 str(retries), kind, group, rate, m1 * attempts, m2 * attempts * attempts))
+                attempts1, attempts2 = retry_moments(catalog.tool_retries.get(kind, (1.0,)))
+                rate = tool.invocations_per_day * agent_share * p
+                rows.append((tool.id, tool.tool_type, tool.provider, agent.id, agent.revision_id, outcome, kind, group,
+                             rate, m1 * attempts1, m2 * attempts2))
     names = tuple(t.id for t in catalog.tools)
-    columns = ("tool_id", "tool_type", "provider", "agent_id", "revision_id", "error_category", "retry_count")
+    columns = ("tool_id", "tool_type", "provider", "agent_id", "revision_id", "error_category")
     return LeafTable(
         dims={name: np.array([r[i] for r in rows], dtype=str) for i, name in enumerate(columns)},
-        kind=np.array([r[7] for r in rows], dtype=str),
-        keys=np.array([stable_key("tool-call", r[0], r[3], r[5], r[6]) for r in rows], dtype=np.uint64),
-        group=np.array([r[8] for r in rows], dtype=np.int64),
+        kind=np.array([r[6] for r in rows], dtype=str),
+        keys=np.array([stable_key("tool-call", r[0], r[3], r[5]) for r in rows], dtype=np.uint64),
+        group=np.array([r[7] for r in rows], dtype=np.int64),
         group_names=names,
         group_keys=np.array([stable_key("tool", n) for n in names], dtype=np.uint64),
-        daily_rate=np.array([r[9] for r in rows], dtype=np.float64),
-        latency_m1=np.array([r[10] for r in rows], dtype=np.float64),
-        latency_m2=np.array([r[11] for r in rows], dtype=np.float64),
+        daily_rate=np.array([r[8] for r in rows], dtype=np.float64),
+        latency_m1=np.array([r[9] for r in rows], dtype=np.float64),
+        latency_m2=np.array([r[10] for r in rows], dtype=np.float64),
         family="tools",
     )
+
+
+def retry_moments(shares: tuple[float, ...]) -> tuple[float, float]:
+    """E[attempts] and E[attempts^2] when ``shares[r]`` of calls are retried ``r`` times (attempts = r + 1)."""
+    return (sum(share * (r + 1) for r, share in enumerate(shares)),
+            sum(share * (r + 1) ** 2 for r, share in enumerate(shares)))
