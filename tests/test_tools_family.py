@@ -187,3 +187,14 @@ def test_incident_reaches_tools_reliability() -> None:
     base = tools.success_rate_timeseries(S.scenario_world(0, "baseline"), query)
     hit = tools.success_rate_timeseries(S.scenario_world(0, "incident"), query)
     assert min(r["success_rate_pct"] for r in hit[14:18]) < min(r["success_rate_pct"] for r in base[14:18]) - 10
+
+
+@EXAMPLES
+@given(S.seeds, S.windows(max_days=30), SCENARIOS)
+def test_no_tool_is_used_in_more_conversations_than_there_are_sessions(seed: int, window: Window, scenario: str) -> None:
+    from mockserver.analytics import sessions
+
+    world = S.scenario_world(seed, scenario)
+    total = sum(r["total_sessions"] for r in sessions.escalation_rate_rows(world, _query(window, channel=None)))
+    for row in tools.unique_conversations(world, _query(window)):
+        assert 1 <= row["unique_conversations"] <= min(total, row["invocations"]) or total == 0

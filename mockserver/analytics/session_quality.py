@@ -22,13 +22,14 @@ from numpy.typing import NDArray
 
 from mockserver.analytics.measures import Totals, rate_pct, window_totals
 from mockserver.analytics.query import AnalyticsQuery
+from mockserver.world.calendar import Window
 from mockserver.world.distributions import apportion, geometric_mixture, lognormal_mean, lognormal_mixture_quantile
 from mockserver.world.keys import stable_key
 from mockserver.world.rng import hash_keys, standard_normal
 from mockserver.world.world import World
 
-__all__ = ["RESOLUTION_FILTERS", "MESSAGE_FILTERS", "resolution_time_rows", "first_response_rows", "turn_depth_rows",
-           "message_distribution_rows", "by_channel_rows"]
+__all__ = ["window_sessions", "RESOLUTION_FILTERS", "MESSAGE_FILTERS", "resolution_time_rows", "first_response_rows",
+           "turn_depth_rows", "message_distribution_rows", "by_channel_rows"]
 
 RESOLUTION_FILTERS = ("channel", "priority")
 MESSAGE_FILTERS = ("channel", "status")
@@ -39,11 +40,16 @@ _WOBBLE_SIGMA = 0.08
 _Z = {"p50": 0.0, "p90": 1.2815515655446004, "p95": 1.6448536269514722, "p99": 2.3263478740408408}
 
 
-def _totals(world: World, query: AnalyticsQuery) -> Totals:
-    """Every session leaf's count in the window (row i = leaf i), shared by the whole family."""
+def window_sessions(world: World, window: Window) -> Totals:
+    """Every session leaf's count in the window (row i = leaf i), shared by the whole family (and the tools'
+    unique conversations)."""
     table = world.sessions
     every = np.arange(len(table), dtype=np.int64)
-    return world.memo(("session-totals", query.window), lambda: window_totals(table, every, query.window, world.params))
+    return world.memo(("session-totals", window), lambda: window_totals(table, every, window, world.params))
+
+
+def _totals(world: World, query: AnalyticsQuery) -> Totals:
+    return window_sessions(world, query.window)
 
 
 def _wobble(world: World, stream: int, channel: str, query: AnalyticsQuery) -> float:

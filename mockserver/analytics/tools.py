@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from mockserver.analytics.measures import Totals, rate_pct, timeseries, window_totals
 from mockserver.analytics.query import FIRST_DAY, AnalyticsQuery
+from mockserver.analytics.session_quality import window_sessions
 from mockserver.world.calendar import Window, bucket_labels
 from mockserver.world.catalog import Tool
 from mockserver.world.distributions import apportion, normal_cdf
@@ -163,9 +164,11 @@ def usage_by_tool(world: World, query: AnalyticsQuery) -> list[Row]:
 
 
 def unique_conversations(world: World, query: AnalyticsQuery) -> list[Row]:
-    """A conversation that uses a tool calls it ``calls_per_conversation`` times on average."""
+    """A conversation that uses a tool calls it ``calls_per_conversation`` times on average; no tool is used in
+    more conversations than the sessions family counts in the window."""
+    sessions = int(window_sessions(world, query.window).counts.sum())
     rows = [{**_tool_fields(tool, provider=False),
-             "unique_conversations": max(1, math.ceil(m.invocations / tool.calls_per_conversation)),
+             "unique_conversations": min(sessions, max(1, math.ceil(m.invocations / tool.calls_per_conversation))),
              "invocations": m.invocations} for tool, m in _per_tool(world, query) if m.invocations]
     rows.sort(key=lambda r: (-r["unique_conversations"], r["tool_name"]))
     return rows
