@@ -1,8 +1,9 @@
 """A real sandbox process on a free port, for what only a real socket shows (limits, timeouts, upgrades).
 
-``python -m tests.live PORT LIMITS_JSON [SETTINGS_JSON]`` serves the bundled
-contracts with those :class:`~mockserver.settings.Limits` (and settings);
-:func:`live_server` starts one and yields its base URL.
+``python -m tests.live LIMITS_JSON SETTINGS_JSON --port PORT`` serves the
+bundled contracts with those :class:`~mockserver.settings.Limits` and settings;
+:func:`live_server` starts one, :func:`serving` any server command, and each
+yields the base URL and the process.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, ContextManager, Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,13 +30,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(limits: dict[str, Any] | None = None, settings: dict[str, Any] | None = None,
-                ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def serving(argv: list[str], env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Run ``argv --port PORT`` on a free port until it answers ``/healthz``; yield its URL and process."""
     port = free_port()
     # The server's log goes to a file, never an unread pipe: a full pipe would block its writes (and the server).
     log = tempfile.TemporaryFile()
-    process = subprocess.Popen([sys.executable, "-m", "tests.live", str(port), json.dumps(limits or {}),
-                                json.dumps(settings or {})], cwd=ROOT, env={**os.environ},
+    process = subprocess.Popen([*argv, "--port", str(port)], cwd=ROOT, env={**os.environ, **(env or {})},
                                stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -59,12 +59,18 @@ def live_server(limits: dict[str, Any] | None = None, settings: dict[str, Any] |
         log.close()
 
 
+def live_server(limits: dict[str, Any] | None = None,
+                settings: dict[str, Any] | None = None) -> ContextManager[tuple[str, subprocess.Popen[bytes]]]:
+    """The bundled contracts served with these limits and settings."""
+    return serving([sys.executable, "-m", "tests.live", json.dumps(limits or {}), json.dumps(settings or {})])
+
+
 def _main() -> None:
     from mockserver.app import create_app
     from mockserver.server import serve
     from mockserver.settings import Limits, Settings
 
-    port, limits, settings = int(sys.argv[1]), json.loads(sys.argv[2]), json.loads(sys.argv[3])
+    limits, settings, port = json.loads(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[4])  # ... --port PORT
     if "api_keys" in settings:
         settings["api_keys"] = frozenset(settings["api_keys"])
     chosen = Limits(**limits)

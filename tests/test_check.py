@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
 from mockserver.check.rules import broken_rules
+from tests.live import free_port, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 ESCALATION = "/v1/analytics/sessions/escalation-rate"
@@ -66,28 +63,9 @@ def test_feedback_key_rules() -> None:
         assert rule in problems
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _serve(argv: list[str], env: dict[str, str] | None = None) -> Iterator[str]:
-    port = _free_port()
-    process = subprocess.Popen([*argv, "--port", str(port)], cwd=ROOT, env={**os.environ, **(env or {})},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(url + "/healthz", timeout=1)
-                break
-            except Exception:
-                time.sleep(0.05)
+    with serving(argv, env) as (url, _):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _check(url: str, *extra: str, examples: int = 5) -> subprocess.CompletedProcess[str]:
@@ -134,7 +112,7 @@ def test_each_fault_is_caught_and_named(fault: str, named: str) -> None:
 
 
 def test_an_unreachable_target_exits_2() -> None:
-    result = _check(f"http://127.0.0.1:{_free_port()}", "--api-key", "k")
+    result = _check(f"http://127.0.0.1:{free_port()}", "--api-key", "k")
     assert result.returncode == 2 and "cannot reach" in result.stderr
 
 
