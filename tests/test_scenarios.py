@@ -134,9 +134,28 @@ def test_prefer_code_forces_a_documented_status(client: TestClient) -> None:
     assert bad.status_code == 400 and bad.json()["error"] == "bad_request"
     invalid = client.get(BASE + "summary", params=params, headers={"prefer": "code=422"})
     assert invalid.status_code == 422 and invalid.json()["detail"][0]["type"] == "missing"
-    undocumented = client.get(BASE + "summary", params=params, headers={"prefer": "code=500"})
+    undocumented = client.get(BASE + "summary", params=params, headers={"prefer": "code=418"})
     assert undocumented.status_code == 400
-    assert "documented: 200, 400, 401, 422" in undocumented.json()["message"]
+    assert "documented: 200, 400, 401, 422 (and, on any operation, the outages 429, 500, 502, 503, 504)" in \
+        undocumented.json()["message"]
+
+
+@pytest.mark.parametrize(("code", "error", "retry_after"), [(429, "rate_limited", "1"), (500, "internal_error", None),
+                                                             (502, "bad_gateway", None),
+                                                             (503, "service_unavailable", "5"),
+                                                             (504, "gateway_timeout", None)])
+def test_prefer_forces_outages_on_any_operation(client: TestClient, code: int, error: str,
+                                                retry_after: str | None) -> None:
+    params = {"start_date": "2026-03-02", "end_date": "2026-03-08"}
+    response = client.get(BASE + "summary", params=params, headers={"prefer": f"code={code}"})
+    assert response.status_code == code and response.json()["error"] == error
+    assert response.headers.get("retry-after") == retry_after
+    assert response.headers["preference-applied"] == f"code={code}"
+    weave = client.post("/feedback/stats", auth=("u", "p"), headers={"prefer": f"code={code}"},
+                        json={"project_id": "p", "start": "2026-01-05T00:00:00Z", "end": "2026-01-06T00:00:00Z"})
+    assert weave.status_code == code and set(weave.json()) == {"reason"}
+    if code == 429:
+        assert response.json()["message"] == "Organization rate limit exceeded. Retry after a short delay."
 
 
 def test_validation_errors_win_over_prefer_code(client: TestClient) -> None:

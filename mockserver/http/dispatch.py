@@ -225,8 +225,8 @@ def _uses_clock(operation: Operation, outcome: ValidRequest) -> bool:
 def _render(generated: Generated, operation: Operation) -> Reply:
     if generated.content is None and operation.responses.get(generated.status, None) is not None \
             and operation.responses[generated.status].media_type is None:
-        return Reply(generated.status, b"", None)
-    return Reply(generated.status, dump_json(generated.content), "application/json")
+        return Reply(generated.status, b"", None, generated.headers)
+    return Reply(generated.status, dump_json(generated.content), "application/json", generated.headers)
 
 
 def _fingerprint(operation: Operation, outcome: ValidRequest, path_params: dict[str, str]) -> bytes:

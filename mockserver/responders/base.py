@@ -34,6 +34,7 @@ class Impossible(Exception):
 class Generated:
     status: int
     content: Any  # JSON-able; None for responses without a body
+    headers: tuple[tuple[str, str], ...] = ()  # e.g. Retry-After on a forced 429/503
 
 
 class Responder(Protocol):

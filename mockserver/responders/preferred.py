@@ -1,8 +1,12 @@
 """Answers chosen by the client with ``Prefer: code=`` / ``example=`` / ``dynamic=``.
 
-Only documented statuses can be forced; a forced error status gets the body the
-real service would send for it (the canonical Feather/Weave/FastAPI bodies), and
-any other status a value generated from its documented schema.
+Documented statuses can be forced; a forced error status gets the body the real
+service would send for it (the canonical Feather/Weave/FastAPI bodies), and any
+other status a value generated from its documented schema. Beyond the contract,
+the outages every client must survive can be forced on any operation: 429, 500,
+502, 503 and 504 (:data:`OUTAGES`), in the service's error shape, with
+``Retry-After`` on 429 and 503. They are the one place the sandbox answers a
+status the contract does not list (docs/scenarios.md).
 """
 
 from __future__ import annotations
@@ -14,7 +18,17 @@ from mockserver.responders.base import Generated, Impossible, MockRequest
 from mockserver.responders.generic import respond_from_schema
 from mockserver.spec.model import Operation, ResponseSpec
 
-__all__ = ["respond_preferred"]
+__all__ = ["respond_preferred", "OUTAGES"]
+
+# status -> (Feather error code, message, Retry-After seconds or None). The 429 body is the one later Feather
+# documentation gives for its per-organization rate limit; the others follow the same ErrorResponse shape.
+OUTAGES: dict[int, tuple[str, str, int | None]] = {
+    429: ("rate_limited", "Organization rate limit exceeded. Retry after a short delay.", 1),
+    500: ("internal_error", "An unexpected error occurred. Please try again.", None),
+    502: ("bad_gateway", "An upstream service returned an invalid response.", None),
+    503: ("service_unavailable", "The service is temporarily unavailable. Retry after a short delay.", 5),
+    504: ("gateway_timeout", "An upstream service did not respond in time.", None),
+}
 
 ResponderFn = Callable[[MockRequest], Generated]
 
@@ -36,7 +50,15 @@ def _forced_error_body(operation: Operation, status: int) -> Any:
 
 
 def _documented(operation: Operation) -> str:
-    return ", ".join(str(status) for status in sorted(operation.responses))
+    documented = ", ".join(str(status) for status in sorted(operation.responses))
+    return f"{documented} (and, on any operation, the outages {', '.join(map(str, OUTAGES))})"
+
+
+def _outage(operation: Operation, status: int) -> Generated:
+    code, message, retry_after = OUTAGES[status]
+    body = {"error": code, "message": message} if operation.error_style == "feather" else {"reason": message}
+    headers = (("retry-after", str(retry_after)),) if retry_after is not None else ()
+    return Generated(status, body, headers)
 
 
 def _example(spec: ResponseSpec, name: str, operation: Operation) -> Any:
@@ -53,6 +75,8 @@ def respond_preferred(request: MockRequest, default: ResponderFn, *, code: int |
     success = operation.success
     status = code if code is not None else (success.status if success else 200)
     spec = operation.responses.get(status)
+    if spec is None and status in OUTAGES:
+        return _outage(operation, status)
     if spec is None:
         raise Impossible(f"Prefer: code={status} is not documented for {operation.key}; "
                          f"documented: {_documented(operation)}")
