@@ -4,38 +4,44 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.runtime
+TOOLS := $(VENV)/.tools
 
 .PHONY: serve test bench soak fuzz contract clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# make serve installs what the server needs; make test, bench, soak and fuzz add the test extra.
+$(RUNTIME): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME)
 
-serve: $(STAMP)
+$(TOOLS): $(RUNTIME)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(TOOLS)
+
+serve: $(RUNTIME)
 	$(BIN)/mockserver serve $(ARGS)
 
-test: $(STAMP)
+test: $(TOOLS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info
 
-bench: $(STAMP)
+bench: $(TOOLS)
 	$(BIN)/python bench/run.py
 
 # Overload targets (20 heavy requests at once, huge Prefer and e-mail values): docs/robustness.md
-soak: $(STAMP)
+soak: $(TOOLS)
 	$(BIN)/python bench/soak.py
 
 # The whole bad-input campaign (make test runs its quick subset), then the soak
-fuzz: $(STAMP)
+fuzz: $(TOOLS)
 	$(BIN)/python -m tests.fuzz
 	$(BIN)/python bench/soak.py
 
-contract: $(STAMP)
+contract: $(RUNTIME)
 	$(BIN)/mockserver check --base-url $(URL) $(ARGS)

@@ -321,7 +321,8 @@ def main() -> int:
         prism_port = _free_port()
         try:
             prism, _ = _start([str(prism_binary), "mock", "-p", str(prism_port), "-h", "127.0.0.1",
-                               str(ROOT / "contracts" / "feather.openapi.json")], prism_port, "/v1/agents", timeout=180,
+                               str(ROOT / "mockserver" / "contracts" / "feather.openapi.json")],
+                              prism_port, "/v1/agents", timeout=180,
                               headers=KEY)
         except RuntimeError:
             prism = None

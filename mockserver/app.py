@@ -8,6 +8,7 @@ from typing import Callable
 
 from starlette.middleware.cors import CORSMiddleware
 
+from mockserver.http.access import AccessLog
 from mockserver.http.dispatch import Dispatcher, Endpoint, SystemRoute
 from mockserver.http.reply import Reply, json_reply
 from mockserver.http.security import Authenticator, Credentials
@@ -19,7 +20,7 @@ from mockserver.responders.registry import ResponderTable
 from mockserver.settings import Settings
 from mockserver.spec.contract import Contract, load_contract
 from mockserver.spec.router import Router
-from mockserver.types import Receive, Scope, Send
+from mockserver.types import ASGIApp, Receive, Scope, Send
 from mockserver.world.scenarios import load_scenarios
 from mockserver.world.world import WorldBook
 
@@ -60,7 +61,6 @@ def build_dispatcher(settings: Settings, responders: ResponderTable | None = Non
         pins=pins,
         limits=settings.limits,
         clock=_clock(settings),
-        access_log=settings.access_log,
     )
 
 
@@ -95,9 +95,11 @@ class SandboxApp:
             await self.dispatcher(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None) -> SandboxApp:
+def create_app(settings: Settings | None = None) -> ASGIApp:
+    """The sandbox as an ASGI app: serve it with any ASGI server, or test it in-process (README, "In tests")."""
     settings = settings or Settings()
-    return SandboxApp(build_dispatcher(settings), settings)
+    app = SandboxApp(build_dispatcher(settings), settings)
+    return AccessLog(app, settings.scenario) if settings.access_log else app
 
 
 def _clock(settings: Settings) -> Callable[[], dt.datetime]:

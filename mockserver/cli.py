@@ -1,8 +1,11 @@
-"""Command line: ``mockserver serve`` and ``mockserver check``.
+"""Command line: ``mockserver serve``, ``mockserver fixtures`` and ``mockserver check``.
 
 Every ``serve`` flag can also be set through ``MOCKSERVER_<FLAG>`` (upper case,
 dashes as underscores); repeatable flags take a comma-separated list there.
 A flag on the command line wins over the environment.
+
+Exit codes: 0 after a clean shutdown, 2 for a usage or startup problem (one line
+on stderr), 3 when the address cannot be bound (in use, not permitted).
 """
 
 from __future__ import annotations
@@ -12,13 +15,15 @@ import datetime as dt
 import ipaddress
 import logging
 import os
+import shutil
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from mockserver import __version__
 from mockserver.feedback.catalog import FeedbackCatalogError
 from mockserver.http.scalars import parse_datetime
+from mockserver.paths import FIXTURES_DIR
 from mockserver.pinned import PinnedError
 from mockserver.settings import Settings
 from mockserver.spec.contract import ContractError
@@ -68,35 +73,63 @@ def _port(text: str) -> int:
         port = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
-    if not 0 < port < 65536:
-        raise argparse.ArgumentTypeError(f"port must be 1-65535, got {port}")
+    if not 0 <= port < 65536:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535 (0: any free port), got {port}")
     return port
+
+
+def _workers(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of processes, got {text!r}") from None
+    if not 1 <= count <= 64:
+        raise argparse.ArgumentTypeError(f"workers must be 1-64, got {count}")
+    return count
+
+
+def _flag(group: argparse.ArgumentParser, name: str, help: str, **options: Any) -> None:
+    """A ``serve`` flag whose help names its environment variable (``--api-key`` -> ``MOCKSERVER_API_KEY``)."""
+    variable = ENV_PREFIX + name.lstrip("-").upper().replace("-", "_")
+    group.add_argument(name, help=f"{help} [env {variable}]", **options)
 
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mockserver", description="Contract-testing sandbox for Feather and Weave APIs.")
     parser.add_argument("--version", action="version", version=f"mockserver {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the sandbox server")
-    serve.add_argument("--host", default=_env("host") or "127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    serve = commands.add_parser(
+        "serve", help="run the sandbox server",
+        description="Run the sandbox. The first line on standard output is the URL it listens on. Every flag can "
+                    "also be set through the environment variable named in its help; repeatable flags take a "
+                    "comma-separated list there; the command line wins.")
+    _flag(serve, "--host", "interface to listen on (default 127.0.0.1)", default=_env("host") or "127.0.0.1")
     # String defaults go through ``type`` too, so a bad MOCKSERVER_* value gets argparse's clear error.
-    serve.add_argument("--port", type=_port, default=_env("port") or "8000", help="port (default 8000)")
-    serve.add_argument("--seed", type=_seed, default=_env("seed") or "0", help="world seed (default 0)")
-    serve.add_argument("--spec", action="append", type=Path, default=None,
-                       help="OpenAPI JSON contract to serve instead of the bundled ones (repeatable)")
-    serve.add_argument("--fixtures", type=Path, default=_env("fixtures"),
-                       help="directory with catalog.yaml, feedback.yaml, scenarios/ and pinned/ (default: the bundled fixtures/)")
-    serve.add_argument("--api-key", action="append", default=None,
-                       help="accept only this x-api-key (repeatable; default: any non-empty key)")
-    serve.add_argument("--basic-auth", action="append", type=_basic_pair, default=None,
-                       help="accept only this USER:PASSWORD for HTTP Basic (repeatable; default: any)")
-    serve.add_argument("--cors-origin", action="append", default=None,
-                       help="extra CORS origin besides localhost/127.0.0.1 (repeatable)")
-    serve.add_argument("--scenario", default=_env("scenario") or "baseline", help="default scenario (default baseline)")
-    serve.add_argument("--now", type=_instant, default=_env("now"),
-                       help="freeze the sandbox clock, e.g. 2026-01-15T12:00:00Z (default: wall clock)")
-    serve.add_argument("--no-access-log", action="store_true", default=bool(_env("no_access_log")),
-                       help="do not log one line per request")
+    _flag(serve, "--port", "port (default 8000; 0 picks a free port, printed on the first line)", type=_port,
+          default=_env("port") or "8000")
+    _flag(serve, "--workers", "processes sharing the port (default 1); answers are identical in each", type=_workers,
+          default=_env("workers") or "1")
+    _flag(serve, "--seed", "world seed (default 0)", type=_seed, default=_env("seed") or "0")
+    _flag(serve, "--spec", "OpenAPI 3.x contract (JSON or YAML) to serve instead of the bundled ones (repeatable)",
+          action="append", type=Path, default=None)
+    _flag(serve, "--fixtures", "directory with catalog.yaml, feedback.yaml, scenarios/ and pinned/ "
+          "(default: the bundled ones; `mockserver fixtures DIR` copies them out)", type=Path, default=_env("fixtures"))
+    _flag(serve, "--api-key", "accept only this x-api-key (repeatable; default: any non-empty key)", action="append",
+          default=None)
+    _flag(serve, "--basic-auth", "accept only this USER:PASSWORD for HTTP Basic (repeatable; default: any)",
+          action="append", type=_basic_pair, default=None)
+    _flag(serve, "--cors-origin", "extra CORS origin besides localhost/127.0.0.1 (repeatable)", action="append",
+          default=None)
+    _flag(serve, "--scenario", "default scenario (default baseline)", default=_env("scenario") or "baseline")
+    _flag(serve, "--now", "freeze the sandbox clock, e.g. 2026-01-15T12:00:00Z (default: wall clock)", type=_instant,
+          default=_env("now"))
+    _flag(serve, "--no-access-log", "do not log one line per request", action="store_true",
+          default=bool(_env("no_access_log")))
+    _flag(serve, "--log-format", "text (default) or json: one JSON object per log line", choices=["text", "json"],
+          default=_env("log_format") or "text")
+    fixtures = commands.add_parser("fixtures", help="copy the bundled fixtures into a directory, to edit and serve "
+                                                    "with --fixtures")
+    fixtures.add_argument("directory", type=Path, help="where to copy them (must not exist yet)")
     check = commands.add_parser("check", help="check an implementation against a bundled contract and the data rules")
     check.add_argument("--base-url", required=True, help="where the implementation answers, e.g. http://127.0.0.1:8000")
     check.add_argument("--contract", choices=["feather", "weave"], default="feather", help="contract to check (default feather)")
@@ -133,6 +166,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         scenario=args.scenario,
         now=args.now,
         access_log=not args.no_access_log,
+        log_format=args.log_format,
+        workers=args.workers,
     )
 
 
@@ -140,6 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     if args.command == "serve":
         return _serve(_settings(args))
+    if args.command == "fixtures":
+        return _copy_fixtures(args.directory)
     if args.command == "check":
         from mockserver.check.runner import CheckOptions, run_check
 
@@ -148,32 +185,63 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
+def _copy_fixtures(directory: Path) -> int:
+    if directory.exists():
+        print(f"mockserver: {directory} already exists; name a new directory", file=sys.stderr)
+        return 2
+    try:
+        shutil.copytree(FIXTURES_DIR, directory)
+    except OSError as exc:
+        print(f"mockserver: cannot copy the fixtures to {directory} ({exc.strerror or exc})", file=sys.stderr)
+        return 2
+    print(f"copied the bundled fixtures to {directory}; edit them and run: mockserver serve --fixtures {directory}")
+    return 0
+
+
 def _serve(settings: Settings) -> int:
     from mockserver.app import create_app
-    from mockserver.server import serve
+    from mockserver.logs import configure_logging
+    from mockserver.server import bind, serve
+    from mockserver.workers import run_workers
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)
-    logging.getLogger("python_multipart").setLevel(logging.ERROR)  # one line per malformed upload is noise
+    configure_logging(settings.log_format)
+    try:
+        sock = bind(settings.host, settings.port)
+    except OSError as exc:
+        print(f"mockserver: cannot listen on {settings.host}:{settings.port} ({exc.strerror or exc})", file=sys.stderr)
+        return 3
     try:
         app = create_app(settings)
     except (ContractError, ScenarioError, PinnedError, CatalogError, FeedbackCatalogError, ValueError) as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
+        sock.close()
         return 2
     except Exception as exc:  # a problem no loader foresaw: still one line, never a traceback
         print(f"mockserver: cannot start ({type(exc).__name__}: {' '.join(str(exc).split())})", file=sys.stderr)
+        sock.close()
         return 2
+    url = base_url(settings.host, sock.getsockname()[1])
+    print(url, flush=True)  # the first line of standard output: what a test harness reads to find the server
     logger = logging.getLogger("mockserver")
     open_auth = not (settings.api_keys or settings.basic_auth)
     mode = "any non-empty credential" if open_auth else "configured credentials only"
+    workers = "" if settings.workers == 1 else f", {settings.workers} workers"
     logger.info(
-        "serving %s on http://%s:%d (seed %d, scenario %s, auth: %s)",
-        ", ".join(p.name for p in settings.specs), settings.host, settings.port, settings.seed, settings.scenario, mode,
+        "serving %s on %s (seed %d, scenario %s, auth: %s%s)",
+        ", ".join(p.name for p in settings.specs), url, settings.seed, settings.scenario, mode, workers,
     )
     if open_auth and not is_loopback(settings.host):
         logger.warning("listening on %s, reachable from other machines, and accepting any credential: "
                        "pass --api-key / --basic-auth to require real ones", settings.host)
-    serve(app, settings.host, settings.port, settings.limits)
-    return 0
+    if settings.workers == 1:
+        serve(app, settings.limits, sock)
+        return 0
+    return run_workers(lambda: serve(app, settings.limits, sock), settings.workers, settings.limits.shutdown_timeout_s)
+
+
+def base_url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
 
 
 def is_loopback(host: str) -> bool:

@@ -1,19 +1,31 @@
-"""Where the bundled data lives.
+"""Where the bundled data lives: inside the package, so every install finds it.
 
-The sandbox is run from a checkout (``make serve`` installs it in editable mode),
-so contracts and fixtures are read from the repository next to the package rather
-than copied into it: users edit ``fixtures/`` and see the change after a restart.
+Contracts and fixtures ship in the wheel as package data (``mockserver/contracts``,
+``mockserver/fixtures``) and are found through :mod:`importlib.resources`, so a
+regular ``pip install``, ``pipx`` or a built wheel serves from any directory, and
+an editable checkout reads the same files from the tree. ``--spec`` and
+``--fixtures`` point elsewhere; ``mockserver fixtures DIR`` copies the bundled
+fixtures out for editing.
 """
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
-__all__ = ["REPO_ROOT", "CONTRACTS_DIR", "FIXTURES_DIR", "BUNDLED_CONTRACTS"]
+__all__ = ["PACKAGE_DIR", "CONTRACTS_DIR", "FIXTURES_DIR", "BUNDLED_CONTRACTS"]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CONTRACTS_DIR = REPO_ROOT / "contracts"
-FIXTURES_DIR = REPO_ROOT / "fixtures"
+
+def _package_dir() -> Path:
+    root = files("mockserver")
+    if not isinstance(root, Path):  # a zip import: the loaders read real files
+        raise RuntimeError("mockserver must be installed as files on disk, not imported from a zip archive")
+    return root
+
+
+PACKAGE_DIR = _package_dir()
+CONTRACTS_DIR = PACKAGE_DIR / "contracts"
+FIXTURES_DIR = PACKAGE_DIR / "fixtures"
 BUNDLED_CONTRACTS = (
     CONTRACTS_DIR / "feather.openapi.json",
     CONTRACTS_DIR / "weave.openapi.json",

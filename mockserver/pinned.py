@@ -1,4 +1,4 @@
-"""Pinned responses (``fixtures/pinned/*.yaml``): exact bodies for UI snapshot tests.
+"""Pinned responses (``mockserver/fixtures/pinned/*.yaml``): exact bodies for UI snapshot tests.
 
 A pin names an operation (``GET /v1/...`` or its operationId) and the exact set of
 query/path parameters it applies to (a request sending more or fewer does not match),

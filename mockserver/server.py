@@ -21,7 +21,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from mockserver.memory import share_one_arena
 from mockserver.settings import Limits
 
-__all__ = ["GuardedProtocol", "serve", "guarded_protocol"]
+__all__ = ["GuardedProtocol", "bind", "serve", "guarded_protocol"]
 
 
 class _HeadersTooLarge(Exception):
@@ -109,18 +109,37 @@ def guarded_protocol(limits: Limits) -> type[GuardedProtocol]:
     })
 
 
-def serve(app: Any, host: str, port: int, limits: Limits, sock: socket.socket | None = None) -> None:
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything is served: port 0 picks a free port, and a port in use
+    fails here, as one :class:`OSError`, instead of deep inside uvicorn after the startup lines."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                         flags=socket.AI_PASSIVE)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)  # --workers: forked processes serve the same socket
+    return sock
+
+
+def serve(app: Any, limits: Limits, sock: socket.socket) -> None:
+    """Serve ``app`` on an already bound socket until SIGTERM or SIGINT."""
     share_one_arena()  # before any generation thread exists (mockserver/memory.py)
     config = uvicorn.Config(
         app,
-        host=host,
-        port=port,
         http=guarded_protocol(limits),
         access_log=False,
         log_level="warning",
+        log_config=None,  # keep the sandbox's own logging (text or JSON, mockserver/logs.py)
         timeout_keep_alive=limits.keep_alive_s,
         timeout_graceful_shutdown=limits.shutdown_timeout_s,
         lifespan="on",
     )
     server = uvicorn.Server(config)
-    server.run(sockets=[sock] if sock is not None else None)
+    server.run(sockets=[sock])

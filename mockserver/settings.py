@@ -43,4 +43,6 @@ class Settings:
     scenario: str = "baseline"
     now: dt.datetime | None = None  # frozen sandbox clock; None = wall clock
     access_log: bool = True
+    log_format: str = "text"  # or "json": one JSON object per line (mockserver/logs.py)
+    workers: int = 1  # processes sharing the listening socket (mockserver/workers.py)
     limits: Limits = field(default_factory=Limits)

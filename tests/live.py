@@ -67,14 +67,14 @@ def live_server(limits: dict[str, Any] | None = None,
 
 def _main() -> None:
     from mockserver.app import create_app
-    from mockserver.server import serve
+    from mockserver.server import bind, serve
     from mockserver.settings import Limits, Settings
 
     limits, settings, port = json.loads(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[4])  # ... --port PORT
     if "api_keys" in settings:
         settings["api_keys"] = frozenset(settings["api_keys"])
     chosen = Limits(**limits)
-    serve(create_app(Settings(access_log=False, limits=chosen, **settings)), "127.0.0.1", port, chosen)
+    serve(create_app(Settings(access_log=False, limits=chosen, **settings)), chosen, bind("127.0.0.1", port))
 
 
 if __name__ == "__main__":

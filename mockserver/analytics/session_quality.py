@@ -5,7 +5,7 @@ status, escalated or handled), the same counts the escalation rate, volume and
 status breakdown sum, so every operation of the family reports the same number
 of sessions for the same window and filters. Per-session quantities (resolution
 time, first-response time, turns) follow a distribution fixed by the leaf
-(``fixtures/catalog.yaml``, ``sessions``); a group's figures come from the
+(``mockserver/fixtures/catalog.yaml``, ``sessions``); a group's figures come from the
 count-weighted mixture of its leaves (``world/distributions.py``).
 
 A session is *resolved* when the agent handled it and it is closed: active,

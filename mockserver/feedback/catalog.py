@@ -1,4 +1,4 @@
-"""``fixtures/feedback.yaml`` as typed objects: feedback types, trigger refs, payload leaves."""
+"""``mockserver/fixtures/feedback.yaml`` as typed objects: feedback types, trigger refs, payload leaves."""
 
 from __future__ import annotations
 

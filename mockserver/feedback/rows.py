@@ -3,7 +3,7 @@
 A row's existence, timestamp, trigger version and payload depend only on those
 coordinates and its ordinal within the minute, so any window sees the same rows
 and buckets always agree with window statistics. Volume follows the same weekday
-and hour-of-day shapes as the rest of the product (``fixtures/catalog.yaml``),
+and hour-of-day shapes as the rest of the product (``mockserver/fixtures/catalog.yaml``),
 scaled by a stable per-project factor so projects differ.
 """
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import parse_qsl
@@ -34,7 +33,7 @@ from mockserver.types import Receive, Scope, Send
 
 __all__ = ["Endpoint", "Dispatcher", "SystemRoute"]
 
-log = logging.getLogger("mockserver.access")
+log = logging.getLogger("mockserver")
 
 SystemRoute = Callable[[], Reply]
 ResponderFn = Callable[[MockRequest], Generated]
@@ -70,7 +69,6 @@ class Dispatcher:
         pins: PinBoard,
         limits: Limits,
         clock: Callable[[], Any],
-        access_log: bool,
     ) -> None:
         self.router = router
         self.endpoints = endpoints  # by id(operation)
@@ -86,7 +84,6 @@ class Dispatcher:
         self.cache = ResponseCache(limits.cache_entries, limits.cache_bytes)
         self.lane = GenerationLane(limits.generation_threads, limits.generation_queue)
         self.clock = clock
-        self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -98,18 +95,15 @@ class Dispatcher:
             return
         if scope["type"] != "http":
             return
-        started = time.perf_counter()
         method = scope["method"]
         try:
             reply, extra = await self.handle(scope, receive)
         except Exception:  # last line of defence: a bug must not become a traceback page
             log.exception("unexpected error on %s %s", method, scope["path"])
             reply, extra = json_reply(500, {"detail": "Internal Server Error"}, reason="sandbox bug, see log"), ()
+        if reply.reason:
+            scope["mockserver.reason"] = reply.reason  # for the access log (mockserver/http/access.py)
         await reply.send(send, head_only=method == "HEAD", extra=extra)
-        if self.access_log:
-            elapsed = (time.perf_counter() - started) * 1000
-            suffix = f" ({reply.reason})" if reply.reason and reply.status >= 400 else ""
-            log.info("%s %s %d %.1fms%s", method, scope["path"], reply.status, elapsed, suffix)
 
     async def handle(self, scope: Scope, receive: Receive) -> tuple[Reply, tuple[tuple[str, str], ...]]:
         """The reply, and the per-request headers to send with it."""

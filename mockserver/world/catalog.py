@@ -1,4 +1,4 @@
-"""The catalog fixture (``fixtures/catalog.yaml``) as typed, validated objects."""
+"""The catalog fixture (``mockserver/fixtures/catalog.yaml``) as typed, validated objects."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Scenarios: declarative overlays on the world, one YAML file each in ``fixtures/scenarios/``.
+"""Scenarios: declarative overlays on the world, one YAML file each in ``mockserver/fixtures/scenarios/``.
 
 A scenario is a list of effects (which leaves, which hours, which multipliers)
 plus a feedback volume factor. Effects act on rates before any count is drawn,
