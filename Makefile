@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 TOOLS := $(VENV)/.tools
 
-.PHONY: serve test bench soak fuzz contract clean
+.PHONY: serve test bench soak fuzz contract clean replicas wheel-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,3 +45,11 @@ fuzz: $(TOOLS)
 
 contract: $(RUNTIME)
 	$(BIN)/mockserver check --base-url $(URL) $(ARGS)
+
+# Three replicas behind nginx (apt-get install nginx-light) answer byte for byte alike (tests/replicas.py)
+replicas: $(TOOLS)
+	$(BIN)/python -m tests.replicas
+
+# The built wheel installed with its dependencies into a fresh environment, used outside the checkout
+wheel-check: $(TOOLS)
+	$(BIN)/python -m tests.wheel_check

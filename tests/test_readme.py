@@ -121,3 +121,11 @@ def test_the_table_of_analytics_operations_matches_the_registry() -> None:
     assert set(table) == set(served) and len(served) == 68
     for path, operation_id in served.items():
         assert (table[path] == "coherent world") == (operation_id in OPERATIONS), path
+
+
+def test_the_plugin_example_is_the_tested_file() -> None:
+    """The README's pytest example is an excerpt of examples/pytest/test_dashboard.py, which CI runs."""
+    block = re.search(r"```python\n(import httpx2.*?)```", README, re.S)
+    assert block is not None
+    tested = (Path(__file__).resolve().parent.parent / "examples" / "pytest" / "test_dashboard.py").read_text()
+    assert block.group(1).strip() in tested
