@@ -16,6 +16,7 @@ from mockserver.http.validation import RequestValidator
 from mockserver.pinned import load_pins
 from mockserver.responders.analytics import analytics_responders
 from mockserver.responders.feedback import feedback_responders
+from mockserver.responders.preferred import OUTAGES
 from mockserver.responders.registry import ResponderTable
 from mockserver.settings import Settings
 from mockserver.spec.contract import Contract, load_contract
@@ -38,6 +39,11 @@ def build_dispatcher(settings: Settings, responders: ResponderTable | None = Non
     worlds = WorldBook(settings.fixtures / "catalog.yaml", load_scenarios(settings.fixtures / "scenarios"))
     if settings.scenario not in worlds.scenarios:
         raise ValueError(f"unknown scenario {settings.scenario!r}; choose one of: {', '.join(sorted(worlds.scenarios))}")
+    for scenario in worlds.scenarios.values():
+        for fault in scenario.faults:
+            if fault.status not in OUTAGES:
+                raise ValueError(f"{scenario.source}: fault status {fault.status} is not one of "
+                                 f"{', '.join(map(str, OUTAGES))}")
     responders = responders or default_responders(settings, worlds)
     operations = [op for contract in contracts for op in contract.operations]
     endpoints = {}
@@ -58,6 +64,7 @@ def build_dispatcher(settings: Settings, responders: ResponderTable | None = Non
         seed=settings.seed,
         scenario=settings.scenario,
         scenarios=frozenset(worlds.scenarios),
+        faults={name: scenario.faults for name, scenario in worlds.scenarios.items() if scenario.faults},
         pins=pins,
         limits=settings.limits,
         clock=_clock(settings),

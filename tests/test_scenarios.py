@@ -242,3 +242,39 @@ def test_a_bad_scenario_file_stops_startup(tmp_path: Path) -> None:
     (tmp_path / "oops.yaml").write_text("effects:\n  - family: nowhere\n    always: true\n")
     with pytest.raises(ScenarioError, match="oops.yaml"):
         load_scenarios(tmp_path)
+
+
+def _with_scenario(tmp_path: Path, name: str, text: str) -> Path:
+    fixtures = tmp_path / "fixtures"
+    shutil.copytree(FIXTURES_DIR, fixtures)
+    (fixtures / "scenarios" / f"{name}.yaml").write_text(text)
+    return fixtures
+
+
+def test_fault_rates_fail_a_share_of_requests_the_same_way_every_time(tmp_path: Path) -> None:
+    fixtures = _with_scenario(tmp_path, "flaky", "description: Some requests fail.\n"
+                                                 "faults:\n  - {status: 503, rate: 0.3}\n  - {status: 429, rate: 0.1}\n")
+    targets = [f"/v1/agents?limit={n}" for n in range(1, 201)] + \
+              [f"{BASE}success-rate-timeseries?start_date=2026-01-{d:02d}&end_date=2026-01-{d + 1:02d}&granularity=hour"
+               for d in range(1, 31)]
+    with make_client(fixtures=fixtures) as c:
+        flaky = {"x-api-key": "k", "prefer": "scenario=flaky"}
+        statuses = [c.get(t, headers=flaky).status_code for t in targets]
+        assert [c.get(t, headers=flaky).status_code for t in targets] == statuses, "a request always meets the same fate"
+        assert {c.get(t, headers={"x-api-key": "k"}).status_code for t in targets} == {200}, "other scenarios untouched"
+        share = {s: statuses.count(s) / len(statuses) for s in (503, 429, 200)}
+        assert abs(share[503] - 0.3) < 0.1 and abs(share[429] - 0.1) < 0.07 and abs(share[200] - 0.6) < 0.1
+        failing = targets[statuses.index(503)]
+        answer = c.get(failing, headers=flaky)
+        assert answer.json()["error"] == "service_unavailable" and answer.headers["retry-after"] == "5"
+        forced = c.get(failing, headers={"x-api-key": "k", "prefer": "scenario=flaky, code=200"})
+        assert forced.status_code == 200, "an explicit Prefer: code= wins over the fault rates"
+
+
+def test_a_fault_status_outside_the_outages_stops_startup(tmp_path: Path) -> None:
+    fixtures = _with_scenario(tmp_path, "teapot", "faults:\n  - {status: 418, rate: 0.5}\n")
+    with pytest.raises(ValueError, match="teapot.yaml: fault status 418 is not one of 429, 500, 502, 503, 504"):
+        make_client(fixtures=fixtures)
+    too_many = _with_scenario(tmp_path / "b", "many", "faults:\n  - {status: 503, rate: 0.7}\n  - {status: 500, rate: 0.7}\n")
+    with pytest.raises(ScenarioError, match="add up to at most 1"):
+        make_client(fixtures=too_many)

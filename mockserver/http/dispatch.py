@@ -24,12 +24,13 @@ from mockserver.http.security import Authenticator
 from mockserver.http.validation import RequestValidator, ValidRequest
 from mockserver.pinned import PinBoard
 from mockserver.responders.base import Generated, Impossible, MockRequest
-from mockserver.responders.preferred import respond_preferred
+from mockserver.responders.preferred import outage, respond_preferred
 from mockserver.settings import Limits
 from mockserver.spec.model import Operation
 from mockserver.spec.refs import Resolver
 from mockserver.spec.router import Router
 from mockserver.types import Receive, Scope, Send
+from mockserver.world.scenarios import Fault
 
 __all__ = ["Endpoint", "Dispatcher", "SystemRoute"]
 
@@ -66,6 +67,7 @@ class Dispatcher:
         seed: int,
         scenario: str,
         scenarios: frozenset[str],
+        faults: dict[str, tuple[Fault, ...]],
         pins: PinBoard,
         limits: Limits,
         clock: Callable[[], Any],
@@ -77,6 +79,7 @@ class Dispatcher:
         self.seed = seed
         self.scenario = scenario
         self.scenarios = scenarios
+        self.faults = faults
         self.pins = pins
         self.max_delay_ms = limits.max_delay_ms
         self.max_body_bytes = limits.max_body_bytes
@@ -197,8 +200,11 @@ class Dispatcher:
         )
         pin = None if prefs.code or prefs.example else self.pins.find(operation, outcome.raw_params)
         try:
+            fault = None if prefs.code is not None else _fault(self.faults.get(scenario, ()), key)
             if pin is not None:
                 generated = Generated(pin.status, pin.body)
+            elif fault is not None:
+                generated = outage(operation, fault)
             elif prefs.code is not None or prefs.example is not None or prefs.dynamic is not None:
                 generated = respond_preferred(request, endpoint.responder, code=prefs.code, example=prefs.example,
                                               dynamic=prefs.dynamic)
@@ -209,6 +215,24 @@ class Dispatcher:
         else:
             reply = _render(generated, operation)
         return reply, None if _uses_clock(operation, outcome) else key
+
+
+def _fault(faults: tuple[Fault, ...], key: bytes) -> int | None:
+    """The outage this request meets under the scenario's fault rates, if any.
+
+    The draw is the request's own canonical key (seed, scenario, operation,
+    parameters, body), read as a number in [0, 1): the same request always meets
+    the same fate, on every worker and replica, and a share ``rate`` of distinct
+    requests meets each status.
+    """
+    if not faults:
+        return None
+    draw = int.from_bytes(key[:8], "big") / 2**64
+    for fault in faults:
+        if draw < fault.rate:
+            return fault.status
+        draw -= fault.rate
+    return None
 
 
 def _uses_clock(operation: Operation, outcome: ValidRequest) -> bool:

@@ -18,7 +18,7 @@ from mockserver.responders.base import Generated, Impossible, MockRequest
 from mockserver.responders.generic import respond_from_schema
 from mockserver.spec.model import Operation, ResponseSpec
 
-__all__ = ["respond_preferred", "OUTAGES"]
+__all__ = ["respond_preferred", "outage", "OUTAGES"]
 
 # status -> (Feather error code, message, Retry-After seconds or None). The 429 body is the one later Feather
 # documentation gives for its per-organization rate limit; the others follow the same ErrorResponse shape.
@@ -54,7 +54,8 @@ def _documented(operation: Operation) -> str:
     return f"{documented} (and, on any operation, the outages {', '.join(map(str, OUTAGES))})"
 
 
-def _outage(operation: Operation, status: int) -> Generated:
+def outage(operation: Operation, status: int) -> Generated:
+    """An outage status in the service's error shape (forced by Prefer, or by a scenario's fault rates)."""
     code, message, retry_after = OUTAGES[status]
     body = {"error": code, "message": message} if operation.error_style == "feather" else {"reason": message}
     headers = (("retry-after", str(retry_after)),) if retry_after is not None else ()
@@ -76,7 +77,7 @@ def respond_preferred(request: MockRequest, default: ResponderFn, *, code: int |
     status = code if code is not None else (success.status if success else 200)
     spec = operation.responses.get(status)
     if spec is None and status in OUTAGES:
-        return _outage(operation, status)
+        return outage(operation, status)
     if spec is None:
         raise Impossible(f"Prefer: code={status} is not documented for {operation.key}; "
                          f"documented: {_documented(operation)}")

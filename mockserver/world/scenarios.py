@@ -1,7 +1,9 @@
 """Scenarios: declarative overlays on the world, one YAML file each in ``mockserver/fixtures/scenarios/``.
 
 A scenario is a list of effects (which leaves, which hours, which multipliers)
-plus a feedback volume factor. Effects act on rates before any count is drawn,
+plus a feedback volume factor, and optionally fault rates (a share of requests
+answered with an outage status, chosen per request so a given request always
+meets the same fate). Effects act on rates before any count is drawn,
 so every invariant of the world holds inside every scenario. Adding a file adds
 a scenario; no code changes.
 """
@@ -19,7 +21,7 @@ import yaml
 from mockserver.world.calendar import day_number
 from mockserver.world.effects import Effect, Ramp, Schedule, TimeRange, Weekly
 
-__all__ = ["Scenario", "ScenarioError", "load_scenarios", "NAME_PATTERN"]
+__all__ = ["Scenario", "Fault", "ScenarioError", "load_scenarios", "NAME_PATTERN"]
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
@@ -31,11 +33,20 @@ class ScenarioError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class Fault:
+    """This share of requests (0-1) is answered with this outage status instead."""
+
+    status: int
+    rate: float
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     name: str
     description: str
     effects: tuple[Effect, ...] = ()
     feedback_volume: float = 1.0
+    faults: tuple[Fault, ...] = ()
     source: Path | None = field(default=None, compare=False)
 
 
@@ -55,14 +66,17 @@ def load_scenarios(directory: Path) -> dict[str, Scenario]:
 
 
 def _scenario(name: str, raw: dict[str, Any], path: Path) -> Scenario:
-    unknown = set(raw) - {"description", "effects", "feedback"}
+    unknown = set(raw) - {"description", "effects", "feedback", "faults"}
     if unknown:
         raise ValueError(f"unknown keys {sorted(unknown)}")
     effects = tuple(_effect(spec) for spec in raw.get("effects") or [])
     volume = float((raw.get("feedback") or {}).get("volume", 1.0))
     if volume < 0:
         raise ValueError("feedback.volume must be >= 0")
-    return Scenario(name, str(raw.get("description", "")).strip(), effects, volume, path)
+    faults = tuple(Fault(int(spec["status"]), float(spec["rate"])) for spec in raw.get("faults") or [])
+    if any(not 0 <= f.rate <= 1 for f in faults) or sum(f.rate for f in faults) > 1:
+        raise ValueError("fault rates must be between 0 and 1, and add up to at most 1")
+    return Scenario(name, str(raw.get("description", "")).strip(), effects, volume, faults, path)
 
 
 def _effect(spec: dict[str, Any]) -> Effect:
