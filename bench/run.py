@@ -1,15 +1,18 @@
 """``make bench``: load, generation, startup and memory, written to docs/benchmarks.md.
 
+Load comes from wrk (Debian's ``wrk``; bench/wrk.py), a C generator, so the
+server is the bottleneck: its own ceiling is measured against nginx serving a
+fixed body, and a bare Starlette route runs in the same run for every ratio.
 Everything runs on 127.0.0.1, bounded in time: each load run lasts
-BENCH_SECONDS (default 10) with BENCH_CONNECTIONS (default 50) connections.
-The server under test and the load generator are separate processes.
-Set BENCH_PRISM=0 to skip the Prism comparison (it needs Node and npm).
+BENCH_SECONDS (default 8) with BENCH_CONNECTIONS (default 50) connections and
+BENCH_WRK_THREADS (default 1) generator threads. Each workload gets a fresh
+sandbox with its defaults (access log on). Set BENCH_PRISM=0 to skip the Prism
+comparison (it needs Node and npm).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import platform
 import random
@@ -24,20 +27,24 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Callable
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.wrk import find_wrk, run_wrk, wrk_version  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "50"))
+WRK_THREADS = int(os.environ.get("BENCH_WRK_THREADS", "1"))
 PRISM_VERSION = "5.14.2"
 NOW = "2026-01-15T12:00:00Z"
 KEY = {"x-api-key": "bench"}
 BASIC = {"authorization": "Basic YmVuY2g6YmVuY2g="}  # bench:bench
 
 TARGETS = {
-    "hot_vs_bare": 0.8, "errors_vs_bare": 0.5, "cold_vs_bare": 0.2, "cold_vs_prism": 3.0,
-    "hot_p99_ms": 50, "errors_p99_ms": 50, "cold_p99_ms": 100,
-    "dashboard_7d_hour_ms": 2, "dashboard_365d_day_ms": 5, "escalation_31d_minute_ms": 80, "feedback_31d_ms": 150,
-    "startup_s": 3, "rss_mb": 200,
+    "hot_vs_bare": 0.8, "errors_vs_bare": 0.6, "cold_distinct_vs_bare": 0.1, "cold_vs_prism": 3.0,
+    "cold_distinct_p99_ms": 100, "mixed_p99_ms": 50, "workers_2_vs_1": 1.7,
+    "dashboard_7d_hour_ms": 2, "dashboard_365d_day_ms": 5, "escalation_31d_minute_ms": 40, "feedback_31d_ms": 50,
+    "startup_s": 1, "rss_mb": 200,
 }
 
 
@@ -96,33 +103,69 @@ def hot_workload() -> list[dict[str, Any]]:
     return requests
 
 
-def cold_workload(feather_only: bool = False, count: int = 50_000) -> list[dict[str, Any]]:
-    """Every request distinct: varied windows, granularities and filters over the four seed operations."""
+def _cold_request(rng: random.Random, kind: int, start: dt.date, days: int, granularity: str) -> dict[str, Any]:
+    end = start + dt.timedelta(days=days - 1)
+    if kind == 0:
+        path = _q("/v1/analytics/sessions/escalation-rate", start_date=start, end_date=end, granularity=granularity,
+                  channel=rng.choice(["api", "sms", "voice", "email"]))
+    elif kind == 1:
+        path = _q("/v1/analytics/integrations/dashboard", start_date=start, end_date=end, granularity=granularity,
+                  integration_key=rng.choice(["slack", "notion", "twilio", "custom_mcp"]))
+    elif kind == 2:
+        path = _q("/v1/analytics/tools/usage/timeseries", start_date=start, end_date=end, granularity=granularity)
+    else:
+        begin = dt.datetime.combine(start, dt.time(), dt.timezone.utc)
+        return {"method": "POST", "path": "/feedback/stats", "headers": BASIC, "body": {
+            "project_id": "acme/evals", "start": begin.isoformat(), "end": (begin + dt.timedelta(days=days)).isoformat(),
+            "metrics": [{"json_path": "output.score", "percentiles": [50, 99]}]}}
+    return {"path": path, "headers": KEY}
+
+
+def cold_distinct_workload(count: int = 40_000) -> list[dict[str, Any]]:
+    """Every request distinct and no (operation, window) twice: dashboards, timeseries and feedback stats over
+    1-30 day windows across 2022-2026 at hour, day or week, so no cell memo can be reused."""
     rng = random.Random(2)
+    windows = rng.sample([(day, days) for day in range(1500) for days in range(1, 31)], count)
+    requests = []
+    for i, (day, days) in enumerate(windows):
+        granularity = "hour" if days <= 7 else rng.choice(["day", "week"])
+        requests.append(_cold_request(rng, i % 4, dt.date(2022, 1, 1) + dt.timedelta(days=day), days, granularity))
+    return requests
+
+
+def cold_repeating_workload(count: int = 40_000) -> list[dict[str, Any]]:
+    """Distinct requests over 30 recurring windows: filters and granularities vary, the days repeat (the memo helps)."""
+    rng = random.Random(3)
+    windows = [(rng.randrange(1000), rng.randrange(1, 31)) for _ in range(30)]
     requests = []
     for i in range(count):
-        start = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(900))
-        kind = i % (3 if feather_only else 4)
-        if kind == 3:
-            begin = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(minutes=rng.randrange(500_000))
-            span = dt.timedelta(hours=rng.choice([1, 6, 24, 72]))
-            requests.append({"method": "POST", "path": "/feedback/stats", "headers": BASIC, "body": {
-                "project_id": f"proj/{rng.randrange(10_000)}", "start": begin.isoformat(), "end": (begin + span).isoformat(),
-                "metrics": [{"json_path": "output.score", "percentiles": [50, 99]}]}})
-            continue
-        granularity = rng.choice(["hour", "day", "week"])
-        days = rng.randrange(1, 8 if granularity == "hour" else 60)
-        end = start + dt.timedelta(days=days - 1)
-        if kind == 0:
-            path = _q("/v1/analytics/sessions/escalation-rate", start_date=start, end_date=end, granularity=granularity,
-                      channel=rng.choice(["api", "sms", "voice", "email"]))
-        elif kind == 1:
-            path = _q("/v1/analytics/integrations/dashboard", start_date=start, end_date=end, granularity=granularity,
-                      integration_key=rng.choice(["slack", "notion", "twilio", "custom_mcp"]))
+        day, days = windows[i % len(windows)]
+        granularity = rng.choice(["hour", "day", "week"]) if days <= 7 else rng.choice(["day", "week"])
+        requests.append(_cold_request(rng, i % 3, dt.date(2024, 1, 1) + dt.timedelta(days=day), days, granularity))
+    seen: set[str] = set()
+    return [r for r in requests if not (r["path"] in seen or seen.add(r["path"]))]  # type: ignore[func-returns-value]
+
+
+def heavy_workload(count: int = 2_000) -> list[dict[str, Any]]:
+    """90-day hourly escalation rates, each window distinct: 2,160 buckets each."""
+    rng = random.Random(4)
+    return [{"path": _q("/v1/analytics/sessions/escalation-rate", start_date=dt.date(2023, 1, 1) + dt.timedelta(days=day),
+                        end_date=dt.date(2023, 1, 1) + dt.timedelta(days=day + 89), granularity="hour"), "headers": KEY}
+            for day in rng.sample(range(3000), count)]
+
+
+def mixed_workload() -> list[dict[str, Any]]:
+    """Per 20 requests: 16 cached (the hot set, warmed first), 3 cold-distinct, 1 heavy."""
+    hot, cold, heavy = hot_workload(), cold_distinct_workload(12_000), heavy_workload()
+    requests = []
+    for i in range(40_000):
+        block = i % 20
+        if block < 16:
+            requests.append(hot[i % len(hot)])
+        elif block < 19:
+            requests.append(cold[(i // 20) * 3 + block - 16])
         else:
-            path = _q("/v1/analytics/integrations/by-integration", start_date=start, end_date=end,
-                      slug=rng.choice(["send_message", "search_pages", "send_sms"]))
-        requests.append({"path": path, "headers": KEY})
+            requests.append(heavy[(i // 20) % len(heavy)])
     return requests
 
 
@@ -142,15 +185,8 @@ def error_workload() -> list[dict[str, Any]]:
     ]
 
 
-def _load(port: int, workload: list[dict[str, Any]]) -> dict[str, Any]:
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump(workload, handle)
-    try:
-        out = subprocess.run([PYTHON, str(ROOT / "bench" / "loadgen.py"), str(port), handle.name, str(SECONDS),
-                              str(CONNECTIONS)], capture_output=True, text=True, check=True, timeout=SECONDS + 60)
-    finally:
-        os.unlink(handle.name)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def _load(port: int, workload: list[dict[str, Any]], seconds: float = SECONDS) -> dict[str, Any]:
+    return run_wrk(port, workload, seconds, CONNECTIONS, threads=WRK_THREADS)
 
 
 # Servers --------------------------------------------------------------------------------------------
@@ -294,50 +330,187 @@ def _verdict(name: str, value: float, higher_is_better: bool) -> str:
     return f"{'met' if met else '**missed**'} ({'≥' if higher_is_better else '≤'} {target})"
 
 
-def main() -> int:
-    results: dict[str, Any] = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-                                          f"Python {platform.python_version()}, {platform.system()} {platform.release()}"}
+def _sandbox(*flags: str) -> tuple[subprocess.Popen[bytes], int, float]:
+    """A fresh sandbox with its defaults (access log on, to /dev/null); its port and its startup time."""
     port = _free_port()
-    server, startup = _start([PYTHON, "-m", "mockserver", "serve", "--port", str(port), "--no-access-log", "--now", NOW],
-                             port, "/healthz", timeout=60)
+    process, startup = _start([PYTHON, "-m", "mockserver", "serve", "--port", str(port), "--now", NOW, *flags],
+                              port, "/healthz", timeout=60)
     first = _wait_ready(port, "/v1/analytics/integrations/summary?start_date=2026-03-02&end_date=2026-03-08", 30, KEY)
-    results["startup_s"] = startup + first
+    return process, port, startup + first
+
+
+def _measure(workload: list[dict[str, Any]], warm: list[dict[str, Any]] | None = None,
+             flags: tuple[str, ...] = ()) -> tuple[dict[str, Any], float, float]:
+    """(load result, RSS MB after it, startup s) on a fresh sandbox; ``warm`` is sent first, unmeasured."""
+    process, port, startup = _sandbox(*flags)
     try:
-        loads = {"hot": _load(port, hot_workload()), "cold": _load(port, cold_workload()),
-                 "errors": _load(port, error_workload())}
-        results["rss_mb"] = _rss_mb(server.pid)
-        feather_cold = _load(port, cold_workload(feather_only=True))
+        if warm is not None:
+            _load(port, warm, seconds=2)
+        result = _load(port, workload)
+        return result, _rss_tree_mb(process.pid), startup
     finally:
-        _stop(server)
+        _stop(process)
+
+
+def _rss_tree_mb(pid: int) -> float:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    pids = [pid, *(int(c) for c in children.read_text().split())] if children.exists() else [pid]
+    return sum(_rss_mb(p) for p in pids)
+
+
+NGINX_FIXED = """
+worker_processes 1;
+pid {prefix}/nginx.pid;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    {upstream}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{ {location} }}
+    }}
+}}
+"""
+
+
+def _nginx(prefix: Path, port: int, location: str, upstream: str = "") -> subprocess.Popen[bytes] | None:
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if nginx is None:
+        return None
+    (prefix / "nginx.conf").write_text(NGINX_FIXED.format(prefix=prefix, port=port, location=location,
+                                                          upstream=upstream))
+    process = subprocess.Popen([nginx, "-p", str(prefix), "-e", str(prefix / "error.log"), "-c",
+                                str(prefix / "nginx.conf"), "-g", "daemon off;"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _wait_ready(port, "/healthz", 10)
+    return process
+
+
+def _ceiling(workload: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """wrk against nginx answering a fixed body: the most this generator can show on this machine."""
+    with tempfile.TemporaryDirectory() as temp:
+        port = _free_port()
+        body = '[{"time_bucket":"2026-03-02T00:00:00Z","total_sessions":2824}]'
+        nginx = _nginx(Path(temp), port, f"default_type application/json; return 200 '{body}';")
+        if nginx is None:
+            return None
+        try:
+            return _load(port, workload)
+        finally:
+            _stop(nginx)
+
+
+def _replicas(workload: list[dict[str, Any]], warm: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+    """The workload through nginx to three sandbox replicas (one worker each)."""
+    if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
+        return None
+    started = [_sandbox("--no-access-log") for _ in range(3)]
+    try:
+        with tempfile.TemporaryDirectory() as temp:
+            port = _free_port()
+            servers = " ".join(f"server 127.0.0.1:{p};" for _, p, _ in started)
+            upstream = f"upstream sandbox {{ {servers} keepalive 64; }}"
+            nginx = _nginx(Path(temp), port, 'proxy_pass http://sandbox; proxy_http_version 1.1; '
+                                             'proxy_set_header Connection "";', upstream)
+            assert nginx is not None
+            try:
+                if warm is not None:
+                    _load(port, warm, seconds=2)
+                return _load(port, workload)
+            finally:
+                _stop(nginx)
+    finally:
+        for process, _, _ in started:
+            _stop(process)
+
+
+def main() -> int:
+    if find_wrk() is None:
+        print("make bench needs wrk, a C load generator: apt-get install -y wrk (Debian/Ubuntu) or brew install wrk",
+              file=sys.stderr)
+        return 2
+    results: dict[str, Any] = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+                                          f"Python {platform.python_version()}, {platform.system()} {platform.release()}",
+                               "wrk": wrk_version()}
+    hot, errors = hot_workload(), error_workload()
+    loads: dict[str, Any] = {}
+    rss: list[float] = []
+    startups: list[float] = []
+    ceiling = _ceiling(hot)
+    if ceiling is not None:
+        loads["ceiling"] = ceiling
     bare_port = _free_port()
     bare, _ = _start([PYTHON, "-m", "uvicorn", "bench.bare_app:app", "--port", str(bare_port), "--log-level", "warning",
                       "--no-access-log"], bare_port, "/x")
     try:
-        loads["bare"] = _load(bare_port, hot_workload())
+        loads["bare"] = _load(bare_port, hot)
     finally:
         _stop(bare)
+    plan: list[tuple[str, list[dict[str, Any]], list[dict[str, Any]] | None, tuple[str, ...]]] = [
+        ("hot", hot, hot, ()),
+        ("hot_no_access_log", hot, hot, ("--no-access-log",)),
+        ("errors", errors, errors, ()),
+        ("cold_distinct", cold_distinct_workload(), None, ()),
+        ("cold_repeating", cold_repeating_workload(), None, ()),
+        ("mixed", mixed_workload(), hot, ()),
+        ("cold_distinct_2_workers", cold_distinct_workload(), None, ("--workers", "2")),
+    ]
+    for name, workload, warm, flags in plan:
+        loads[name], memory, startup = _measure(workload, warm, flags)
+        rss.append(memory / (2 if "--workers" in flags else 1))
+        startups.append(startup)
+    replicated = _replicas(hot, hot)
+    if replicated is not None:
+        loads["hot_3_replicas"] = replicated
+        loads["cold_distinct_3_replicas"] = _replicas(cold_distinct_workload(), None)
+    results["rss_mb"] = max(rss)
+    results["startup_s"] = statistics.median(startups)
     prism_binary = _prism()
     if prism_binary is not None:
         prism_port = _free_port()
         try:
             prism, _ = _start([str(prism_binary), "mock", "-p", str(prism_port), "-h", "127.0.0.1",
                                str(ROOT / "mockserver" / "contracts" / "feather.openapi.json")],
-                              prism_port, "/v1/agents", timeout=180,
-                              headers=KEY)
+                              prism_port, "/v1/agents", timeout=180, headers=KEY)
         except RuntimeError:
             prism = None
         if prism is not None:
+            feather_cold = [r for r in cold_distinct_workload() if r["path"].startswith("/v1/")]
             try:
-                loads["prism_cold"] = _load(prism_port, cold_workload(feather_only=True))
-                loads["sandbox_cold_feather"] = feather_cold
+                loads["prism_cold"] = _load(prism_port, feather_cold)
             finally:
                 _stop(prism)
+            loads["sandbox_cold_feather"] = _measure(feather_cold)[0]
     results["loads"] = loads
     results["generation"] = generation()
     report = render(results)
     (ROOT / "docs" / "benchmarks.md").write_text(report, encoding="utf-8")
     print(report)
     return 0
+
+
+LOAD_ROWS = {
+    "ceiling": "generator ceiling: nginx, fixed body",
+    "bare": "bare Starlette route (uvicorn, no log)",
+    "hot": "hot: 20 cached analytics/feedback requests",
+    "hot_no_access_log": "hot, --no-access-log",
+    "errors": "errors: 10 invalid requests (400/401/404/422)",
+    "cold_distinct": "cold-distinct: every request and window new",
+    "cold_repeating": "cold-repeating: new requests, 30 recurring windows",
+    "mixed": "mixed: 80 % cached, 15 % cold, 5 % heavy (90-day hourly)",
+    "cold_distinct_2_workers": "cold-distinct, --workers 2",
+    "hot_3_replicas": "hot, nginx + 3 replicas",
+    "cold_distinct_3_replicas": "cold-distinct, nginx + 3 replicas",
+    "sandbox_cold_feather": "cold-distinct, Feather only (sandbox)",
+    "prism_cold": f"cold-distinct, Feather only (Prism {PRISM_VERSION})",
+}
+ROW_TARGETS = {"hot": ("hot_vs_bare", None), "errors": ("errors_vs_bare", None),
+               "cold_distinct": ("cold_distinct_vs_bare", "cold_distinct_p99_ms"), "mixed": (None, "mixed_p99_ms")}
 
 
 def render(results: dict[str, Any]) -> str:
@@ -347,24 +520,38 @@ def render(results: dict[str, Any]) -> str:
         "# Benchmarks",
         "",
         f"Written by `make bench` on {dt.date.today().isoformat()}. Machine: {results['machine']}.",
-        f"Each load run: {SECONDS:g} s, {CONNECTIONS} keep-alive connections, server and load generator in separate "
-        "processes on 127.0.0.1; the sandbox runs with its defaults (one worker).",
+        f"Load generator: {results['wrk']} (C), {WRK_THREADS} thread(s), {CONNECTIONS} keep-alive connections, "
+        f"{SECONDS:g} s per run, on 127.0.0.1 in its own process. Each sandbox row is a fresh sandbox with its "
+        "defaults (one worker, access log on and written to /dev/null) unless the row says otherwise; cached rows "
+        "are warmed for 2 s first. Ratios are to the bare route measured in the same run.",
         "",
         "## Load",
         "",
-        "| Workload | Requests/s | p50 ms | p99 ms | vs bare | Target | Statuses |",
-        "|---|---|---|---|---|---|---|",
+        "| Workload | Requests/s | p50 ms | p99 ms | p99.9 ms | vs bare | Target | Statuses |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for name in ("hot", "cold", "errors", "bare", "sandbox_cold_feather", "prism_cold"):
-        if name not in loads:
+    for name, label in LOAD_ROWS.items():
+        if name not in loads or loads[name] is None:
             continue
         run = loads[name]
         ratio = run["rps"] / bare
-        target = ""
-        if name in ("hot", "cold", "errors"):
-            target = _verdict(f"{name}_vs_bare", ratio, True) + "; p99 " + _verdict(f"{name}_p99_ms", run["p99_ms"], False)
-        lines.append(f"| {name} | {run['rps']:,.0f} | {run['p50_ms']:.1f} | {run['p99_ms']:.1f} | {ratio:.2f} | {target} | "
-                     f"{run['statuses']} |")
+        verdicts = []
+        ratio_target, p99_target = ROW_TARGETS.get(name, (None, None))
+        if ratio_target:
+            verdicts.append("ratio " + _verdict(ratio_target, ratio, True))
+        if p99_target:
+            verdicts.append("p99 " + _verdict(p99_target, run["p99_ms"], False))
+        errors = f", {run['errors']} socket errors" if run["errors"] else ""
+        lines.append(f"| {label} | {run['rps']:,.0f} | {run['p50_ms']:.1f} | {run['p99_ms']:.1f} | {run['p999_ms']:.1f} | "
+                     f"{ratio:.3f} | {'; '.join(verdicts)} | {run['statuses']}{errors} |")
+    if "cold_distinct_2_workers" in loads:
+        scale = loads["cold_distinct_2_workers"]["rps"] / loads["cold_distinct"]["rps"]
+        lines += ["", f"`--workers 2` / one worker on cold-distinct: **{scale:.2f}x** "
+                      f"({_verdict('workers_2_vs_1', scale, True)})."]
+    if "hot_3_replicas" in loads:
+        lines += [f"Three replicas behind nginx / one sandbox: hot {loads['hot_3_replicas']['rps'] / loads['hot']['rps']:.2f}x, "
+                  f"cold-distinct {loads['cold_distinct_3_replicas']['rps'] / loads['cold_distinct']['rps']:.2f}x "
+                  "(on this machine's cores the replicas, nginx and wrk share two CPUs)."]
     if "prism_cold" in loads:
         ratio = loads["sandbox_cold_feather"]["rps"] / loads["prism_cold"]["rps"]
         lines += ["", f"Sandbox / Prism {PRISM_VERSION} on the same Feather-only cold workload: **{ratio:.1f}x** "
@@ -393,9 +580,11 @@ def render(results: dict[str, Any]) -> str:
                      f"{verdict('day_365d_ms', row['day_365d_ms'])}) | "
                      + ("-" if ratio is None else f"{ratio:.1f}x ({verdict('dashboard_vs_panel', ratio)})") + " |")
     lines += ["", "## Startup and memory", "",
-              f"- Startup to first answered analytics request, full Feather contract: {results['startup_s']:.2f} s "
+              "- Startup to first answered analytics request, full contracts (median over the fresh sandboxes): "
+              f"{results['startup_s']:.2f} s "
               f"({_verdict('startup_s', results['startup_s'], False)}).",
-              f"- RSS after the load runs: {results['rss_mb']:.0f} MB ({_verdict('rss_mb', results['rss_mb'], False)}).",
+              f"- RSS after each workload, largest (per worker): {results['rss_mb']:.0f} MB "
+              f"({_verdict('rss_mb', results['rss_mb'], False)}).",
               "",
               "## What limits it",
               "",
