@@ -64,9 +64,9 @@ function done(summary, latency, requests_)
   local parts = {}
   for status, n in pairs(counts) do parts[#parts + 1] = string.format('"%%s": %%d', status, n) end
   io.write(string.format(
-    '\nRESULT {"requests": %%d, "seconds": %%f, "errors": %%d, "p50_us": %%d, "p99_us": %%d, "p999_us": %%d, ' ..
+    '\nRESULT {"requests": %%d, "bytes": %%d, "seconds": %%f, "errors": %%d, "p50_us": %%d, "p99_us": %%d, "p999_us": %%d, ' ..
     '"max_us": %%d, "statuses": {%%s}}\n',
-    summary.requests, summary.duration / 1e6,
+    summary.requests, summary.bytes, summary.duration / 1e6,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
     latency:percentile(50), latency:percentile(99), latency:percentile(99.9), latency.max,
     table.concat(parts, ", ")))
@@ -120,6 +120,7 @@ def run_wrk(port: int, workload: list[dict[str, Any]], seconds: float, connectio
     return {
         "rps": raw["requests"] / raw["seconds"],
         "requests": raw["requests"],
+        "kb_per_reply": raw["bytes"] / max(raw["requests"], 1) / 1024,
         "p50_ms": raw["p50_us"] / 1000,
         "p99_ms": raw["p99_us"] / 1000,
         "p999_ms": raw["p999_us"] / 1000,

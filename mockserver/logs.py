@@ -4,18 +4,35 @@ JSON lines carry every field of a record as its own key (``method``, ``path``,
 ``query``, ``status``, ``ms``, ``scenario``, ``reason`` for access lines), so a log
 pipeline filters on them without parsing the message; the formatter is
 python-json-logger's.
+
+Access lines are the exception to going through :mod:`logging` one record at a
+time: at tens of thousands of requests a second, a record each (create, format,
+lock, write) costs more than serving a cached reply. When the server configured
+logging itself (``mockserver serve``), the access log's writer thread hands its
+batch to :func:`write_access_batch`, which formats the same line in the same
+format and writes the whole batch with one call. Embedded in another program
+(the pytest plugin, ``create_app``), access lines stay ordinary log records, so
+that program's handlers see them.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import time
+from typing import IO, Any, Sequence
 
+import orjson
 from pythonjsonlogger.json import JsonFormatter
 
-__all__ = ["configure_logging", "TEXT_FORMAT"]
+__all__ = ["configure_logging", "TEXT_FORMAT", "write_access_batch", "AccessLine"]
 
 TEXT_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
+
+AccessLine = tuple[float, str, dict[str, Any]]  # (time, message, fields)
+
+_batch_target: tuple[IO[str], str] | None = None  # (stream, "text" | "json") once the CLI configured logging
+_stamp_cache: tuple[int, str] = (-1, "")
 
 
 def configure_logging(log_format: str) -> None:
@@ -28,9 +45,38 @@ def configure_logging(log_format: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
+    global _batch_target
+    _batch_target = (sys.stderr, log_format)
     logging.getLogger("python_multipart").setLevel(logging.ERROR)  # one line per malformed upload is noise
     # uvicorn's own lines (a bind problem, "Invalid HTTP request") go through the same handler and format.
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+
+
+def write_access_batch(lines: Sequence[AccessLine]) -> bool:
+    """Write access lines in one call, formatted as the configured handler would; False if logging is not ours."""
+    if _batch_target is None or not logging.getLogger("mockserver.access").isEnabledFor(logging.INFO):
+        return _batch_target is not None
+    stream, log_format = _batch_target
+    if log_format == "json":
+        text = "".join(orjson.dumps({"time": _asctime(when), "logger": "mockserver.access", "level": "INFO",
+                                     "message": message, **fields}).decode() + "\n" for when, message, fields in lines)
+    else:
+        text = "".join(f"{_asctime(when)} mockserver.access INFO {message}\n" for when, message, _ in lines)
+    try:
+        stream.write(text)
+        stream.flush()
+    except (OSError, ValueError):  # a closed or broken stream: the requests were served, the lines are lost
+        pass
+    return True
+
+
+def _asctime(when: float) -> str:
+    """logging's default asctime (local time, milliseconds after a comma), with the seconds part cached."""
+    global _stamp_cache
+    second = int(when)
+    if _stamp_cache[0] != second:
+        _stamp_cache = (second, time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second)))
+    return f"{_stamp_cache[1]},{int((when - second) * 1000):03d}"

@@ -23,6 +23,7 @@ import threading
 import time
 from typing import Any
 
+from mockserver.logs import AccessLine, write_access_batch
 from mockserver.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["AccessLog", "FLUSH_EVERY_S"]
@@ -89,10 +90,14 @@ class AccessLog:
 
     def flush(self) -> None:
         """Write every pending line now (the writer thread calls this ten times a second)."""
+        batch = []
         while self._pending:
-            self._emit(self._pending.popleft())
+            batch.append(self._line(self._pending.popleft()))
+        if batch and not write_access_batch(batch):
+            for line in batch:
+                self._emit(line)
 
-    def _emit(self, entry: Entry) -> None:
+    def _line(self, entry: Entry) -> AccessLine:
         ended, method, path, query, status, elapsed_ms, scenario, preflight, reason = entry
         shown_scenario = scenario if scenario != self.default_scenario else ""
         notes = [f"scenario={shown_scenario}"] if shown_scenario else []
@@ -101,11 +106,14 @@ class AccessLog:
         if reason and status >= 400:
             notes.append(f"({reason})")
         target = f"{path}?{query}" if query else path
-        record = log.makeRecord(log.name, logging.INFO, __file__, 0, "%s %s %s %.1fms%s",
-                                (method, target, status or "-", elapsed_ms, "".join(" " + n for n in notes)), None,
-                                extra={"method": method, "path": path, "query": query, "status": status,
-                                       "ms": round(elapsed_ms, 1), "scenario": scenario, "preflight": preflight,
-                                       "reason": reason})
+        message = f"{method} {target} {status or '-'} {elapsed_ms:.1f}ms{''.join(' ' + n for n in notes)}"
+        return ended, message, {"method": method, "path": path, "query": query, "status": status,
+                                "ms": round(elapsed_ms, 1), "scenario": scenario, "preflight": preflight,
+                                "reason": reason}
+
+    def _emit(self, line: AccessLine) -> None:
+        ended, message, fields = line
+        record = log.makeRecord(log.name, logging.INFO, __file__, 0, "%s", (message,), None, extra=fields)
         record.created = ended
         record.msecs = (ended - int(ended)) * 1000
         if log.isEnabledFor(logging.INFO):

@@ -137,9 +137,10 @@ class Dispatcher:
         declared_length = headers.get("content-length", "")
         if declared_length.isdigit() and int(declared_length) > self.max_body_bytes:
             return errors.payload_too_large(operation.error_style, self.max_body_bytes), ()  # before reading a byte
+        announced = bool(declared_length) or "transfer-encoding" in headers
         try:
-            raw_body = await _read_body(receive, self.max_body_bytes,
-                                        self.body_timeout if declared_length or "transfer-encoding" in headers else None)
+            # HTTP/1.1: no Content-Length and no Transfer-Encoding means no body; nothing to wait for.
+            raw_body = await _read_body(receive, self.max_body_bytes, self.body_timeout) if announced else b""
         except _TooLarge:
             return errors.payload_too_large(operation.error_style, self.max_body_bytes), ()
         except _TooSlow:
