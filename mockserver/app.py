@@ -14,6 +14,7 @@ from mockserver.http.reply import Reply, json_reply
 from mockserver.http.security import Authenticator, Credentials
 from mockserver.http.validation import RequestValidator
 from mockserver.pinned import load_pins
+from mockserver.resources.responder import resource_responders
 from mockserver.responders.analytics import analytics_responders
 from mockserver.responders.feedback import feedback_responders
 from mockserver.responders.preferred import OUTAGES
@@ -44,7 +45,7 @@ def build_dispatcher(settings: Settings, responders: ResponderTable | None = Non
             if fault.status not in OUTAGES:
                 raise ValueError(f"{scenario.source}: fault status {fault.status} is not one of "
                                  f"{', '.join(map(str, OUTAGES))}")
-    responders = responders or default_responders(settings, worlds)
+    responders = responders or default_responders(settings, worlds, contracts)
     operations = [op for contract in contracts for op in contract.operations]
     endpoints = {}
     for contract in contracts:
@@ -71,10 +72,11 @@ def build_dispatcher(settings: Settings, responders: ResponderTable | None = Non
     )
 
 
-def default_responders(settings: Settings, worlds: WorldBook) -> ResponderTable:
-    """The dedicated generators; every other operation gets the schema responder."""
+def default_responders(settings: Settings, worlds: WorldBook, contracts: list[Contract]) -> ResponderTable:
+    """The dedicated generators and the catalog's resources; every other operation gets the schema responder."""
     dedicated = analytics_responders(worlds, settings.limits)
     dedicated.update(feedback_responders(settings.fixtures / "feedback.yaml", worlds))
+    dedicated.update(resource_responders(contracts, worlds.catalog))
     return ResponderTable(dedicated)
 
 

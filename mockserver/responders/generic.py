@@ -29,7 +29,7 @@ LIMITS = Limits()  # the documented defaults; analytics windows beyond them are 
 _per_thread = threading.local()
 
 
-def _faker() -> Faker:
+def thread_faker() -> Faker:
     """One Faker per generation thread: a response re-seeds it, so sharing one across threads would mix streams."""
     faker: Faker | None = getattr(_per_thread, "faker", None)
     if faker is None:
@@ -50,7 +50,7 @@ def respond_from_schema(request: MockRequest, *, use_examples: bool = True,
         return Generated(success.status, next(iter(success.examples.values())))
     if success.schema is None:
         return Generated(success.status, {})
-    values = ValueSource(_faker(), request_seed(request.seed, request.fingerprint))
+    values = ValueSource(thread_faker(), request_seed(request.seed, request.fingerprint))
     echo: dict[str, object] = dict(request.path_params)
     last = list(request.path_params)[-1:] if request.path_params else []
     if last and last[0].endswith("_id"):

@@ -65,6 +65,7 @@ class Agent:
     id: str
     name: str
     revision_id: str
+    description: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +188,8 @@ def _parse(raw: dict[str, Any]) -> Catalog:
 
 def _tool_world(raw: dict[str, Any]) -> dict[str, Any]:
     """Agents, tools, their error categories and retry shares; a catalog without them has no tool calls."""
-    agents = tuple(Agent(str(a["id"]), str(a["name"]), str(a["revision_id"])) for a in raw.get("agents") or [])
+    agents = tuple(Agent(str(a["id"]), str(a["name"]), str(a["revision_id"]), str(a.get("description", "")))
+                   for a in raw.get("agents") or [])
     names = {a.name for a in agents}
     errors = tuple(ToolError(str(k), int(v["status_code"]), tuple(str(m) for m in v.get("messages") or ["error"]))
                    for k, v in (raw.get("tool_errors") or {}).items())

@@ -1,0 +1,1 @@
+"""Resources (agents, tools, ...) read from the same catalog the analytics count."""
