@@ -14,6 +14,7 @@ from mockserver.http.reply import Reply, json_reply
 from mockserver.http.security import Authenticator, Credentials
 from mockserver.http.validation import RequestValidator
 from mockserver.pinned import load_pins
+from mockserver.resources.conversations import conversation_responders
 from mockserver.resources.responder import resource_responders
 from mockserver.responders.analytics import analytics_responders
 from mockserver.responders.feedback import feedback_responders
@@ -77,6 +78,7 @@ def default_responders(settings: Settings, worlds: WorldBook, contracts: list[Co
     dedicated = analytics_responders(worlds, settings.limits)
     dedicated.update(feedback_responders(settings.fixtures / "feedback.yaml", worlds))
     dedicated.update(resource_responders(contracts, worlds.catalog))
+    dedicated.update(conversation_responders(contracts, worlds))
     return ResponderTable(dedicated)
 
 

@@ -16,7 +16,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Sequence, TypeVar
 
-__all__ = ["Page", "PageError", "page"]
+__all__ = ["Page", "PageError", "page", "encode_position", "decode_position"]
 
 T = TypeVar("T")
 
@@ -68,3 +68,24 @@ def page(items: Sequence[T], limit: int, cursor: str | None, *, seed: int, scope
         raise PageError
     stop = min(start + limit, len(items))
     return Page(start, stop, _encode(seed, scope, stop) if stop < len(items) else None)
+
+
+def encode_position(seed: int, scope: str, position: tuple[int, ...]) -> str:
+    """A cursor holding several non-negative numbers (a day and an offset in it, say)."""
+    body = b"".join(value.to_bytes(4, "big", signed=True) for value in position)
+    tag = hashlib.blake2b(scope.encode() + b"\x00" + body, digest_size=_TAG_BYTES,
+                          key=seed.to_bytes(8, "big", signed=True)).digest()
+    return base64.urlsafe_b64encode(body + tag).decode().rstrip("=")
+
+
+def decode_position(seed: int, scope: str, cursor: str, size: int) -> tuple[int, ...]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    except (binascii.Error, ValueError):
+        raise PageError from None
+    body, tag = raw[:4 * size], raw[4 * size:]
+    expected = hashlib.blake2b(scope.encode() + b"\x00" + body, digest_size=_TAG_BYTES,
+                               key=seed.to_bytes(8, "big", signed=True)).digest()
+    if len(body) != 4 * size or tag != expected:
+        raise PageError
+    return tuple(int.from_bytes(body[i:i + 4], "big", signed=True) for i in range(0, 4 * size, 4))

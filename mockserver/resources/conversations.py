@@ -1,0 +1,256 @@
+"""Conversations (sessions) listed from the same session stream the sessions analytics count.
+
+Every session the analytics count is an event of the session stream: a leaf
+(channel, priority, status, outcome), a minute and its index in that minute's
+count. Listing a window enumerates exactly those events, so the number of
+conversations listed for a window and filter equals what ``volume-timeseries``
+counts for them, and each one lies in the bucket that counted it.
+
+* **Order and pages**: newest first (``started_at`` descending, ties by id);
+  walked day by day, so a page costs one day's minutes, never the window's. The
+  cursor (checked, bound to the seed, scenario and filters) holds the day and the
+  position in it.
+* **Window**: ``started_after``/``started_before`` (inclusive); without
+  ``started_before`` the sandbox clock, and never later (nothing is listed from
+  the future); without ``started_after`` the 30 days before it.
+* **Filters**: ``channel``, ``status`` and ``priority`` select leaves;
+  ``assigned_agent_id`` and ``end_user_id`` match the values each session is
+  given (an agent from the catalog, an end user from a pool of 2,000, drawn from
+  the session's id); ``q`` and ``eval_filter`` are accepted and narrow nothing
+  (the sandbox has no transcripts or evals), as docs/world.md says.
+* **Ids** encode (minute, leaf, index) with a keyed tag, so ``GET
+  /v1/v2/conversations/{id}`` finds the session again, and an id the world does
+  not hold is a 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from mockserver.resources.entities import organization_id
+from mockserver.resources.pages import PageError, decode_position, encode_position
+from mockserver.responders.base import Generated, MockRequest
+from mockserver.responders.generic import thread_faker
+from mockserver.responders.schema_faker import SchemaFaker
+from mockserver.responders.values import ValueSource
+from mockserver.spec.contract import Contract
+from mockserver.spec.model import Operation
+from mockserver.world.calendar import Granularity, Window
+from mockserver.world.keys import request_seed
+from mockserver.world.rng import hash_keys
+from mockserver.world.traffic import series
+from mockserver.world.world import World, WorldBook
+
+__all__ = ["conversation_responders", "DEFAULT_SPAN_DAYS", "END_USERS"]
+
+ResponderFn = Callable[[MockRequest], Generated]
+
+DEFAULT_SPAN_DAYS = 30
+END_USERS = 2000
+_SECOND_STREAM = 41
+LEAF_FILTERS = ("channel", "status", "priority")
+_ENDED = {"closed", "expired", "error", "transferred"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Events:
+    """One day's sessions for some leaves, newest first."""
+
+    times: np.ndarray  # started_at, epoch seconds
+    leaves: np.ndarray  # leaf index in the session table
+    minutes: np.ndarray  # minute number since the epoch
+    index: np.ndarray  # position within its (leaf, minute) count
+
+
+def _day_events(world: World, leaves: np.ndarray, day: int) -> _Events:
+    table = world.sessions
+    if len(leaves) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return _Events(empty, empty, empty, empty)
+    counts = series(table, leaves, Window(day, day), Granularity.MINUTE, world.params).counts  # (L, 1440)
+    rows, cols = np.nonzero(counts)
+    n = counts[rows, cols]
+    leaf = np.repeat(leaves[rows], n)
+    minute = np.repeat(day * 1440 + cols, n)
+    starts = np.repeat(np.cumsum(n) - n, n)
+    index = np.arange(len(leaf)) - starts
+    seconds = (hash_keys(world.seed, _SECOND_STREAM, table.keys[leaf], minute, index) % np.uint64(60)).astype(np.int64)
+    times = minute * 60 + seconds
+    order = np.lexsort((index, leaf, -times))
+    return _Events(times[order], leaf[order], minute[order], index[order])
+
+
+def _tag(world: World, minute: int, leaf: int, index: int) -> bytes:
+    key = f"{world.seed}\x00{world.scenario}".encode()
+    return hashlib.blake2b(b"%d:%d:%d" % (minute, leaf, index), digest_size=8, key=key[:64]).digest()
+
+
+def conversation_id(world: World, minute: int, leaf: int, index: int) -> str:
+    raw = minute.to_bytes(4, "big") + leaf.to_bytes(2, "big") + index.to_bytes(2, "big") + _tag(world, minute, leaf, index)
+    return str(uuid.UUID(bytes=raw))
+
+
+def _parse_id(world: World, text: str) -> tuple[int, int, int] | None:
+    try:
+        raw = uuid.UUID(text).bytes
+    except ValueError:
+        return None
+    minute, leaf, index = int.from_bytes(raw[:4], "big"), int.from_bytes(raw[4:6], "big"), int.from_bytes(raw[6:8], "big")
+    if leaf >= len(world.sessions) or raw[8:] != _tag(world, minute, leaf, index):
+        return None
+    return minute, leaf, index
+
+
+class _Sessions:
+    def __init__(self, worlds: WorldBook, get_operation: Operation) -> None:
+        self.worlds = worlds
+        self.operation = get_operation
+
+    def assigned(self, world: World, session_id: str) -> tuple[str | None, str]:
+        """The session's agent (from the catalog) and end user, drawn from its id."""
+        digest = hashlib.blake2b(session_id.encode(), digest_size=8).digest()
+        agents = world.catalog.agents
+        agent = agents[digest[0] % len(agents)].id if agents else None
+        user = uuid.uuid5(uuid.NAMESPACE_URL, f"mockserver:end-user:{world.seed}:{int.from_bytes(digest[1:], 'big') % END_USERS}")
+        return agent, str(user)
+
+    def body(self, request: MockRequest, world: World, when: int, leaf: int, minute: int, index: int) -> dict[str, Any]:
+        session_id = conversation_id(world, minute, leaf, index)
+        success = self.operation.success
+        assert success is not None and success.schema is not None
+        values = ValueSource(thread_faker(), request_seed(request.seed, b"conversation\x00" + session_id.encode()))
+        body = SchemaFaker(request.resolver, values, {}).generate(success.schema)
+        dims = world.sessions.dims
+        status = str(dims["status"][leaf])
+        agent, user = self.assigned(world, session_id)
+        started = dt.datetime.fromtimestamp(when, dt.timezone.utc)
+        now = request.now if isinstance(request.now, dt.datetime) else dt.datetime.now(dt.timezone.utc)
+        duration = 30 + int.from_bytes(hashlib.blake2b(session_id.encode(), digest_size=4).digest(), "big") % 1770
+        ended = min(started + dt.timedelta(seconds=duration), now) if status in _ENDED else None
+        last = min(started + dt.timedelta(seconds=duration), now)
+        body.update(
+            id=session_id, organization_id=organization_id(request.seed), end_user_id=user,
+            channel=str(dims["channel"][leaf]), status=status, priority=str(dims["priority"][leaf]),
+            session_type="live", assigned_agent_id=agent, started_at=_stamp(started), created_at=_stamp(started),
+            updated_at=_stamp(last), first_message_at=_stamp(started), last_message_at=_stamp(last),
+            ended_at=_stamp(ended) if ended else None, closed_at=_stamp(ended) if ended and status == "closed" else None,
+            duration_ms=int((last - started).total_seconds() * 1000), archived_at=None, ttl_expires_at=None,
+            retention_expires_at=_stamp(started + dt.timedelta(days=365)), message_count=2 + duration % 23,
+        )
+        order = request.resolver.deref(success.schema).get("properties", {})
+        return {k: body[k] for k in order if k in body}
+
+
+def _stamp(value: dt.datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _epoch(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return int(value.timestamp()) if isinstance(value, dt.datetime) else None
+
+
+def _list_responder(sessions: _Sessions, operation: Operation) -> ResponderFn:
+    success = operation.success
+    assert success is not None
+
+    def respond(request: MockRequest) -> Generated:
+        world = sessions.worlds.get(request.seed, request.scenario)
+        now = request.now if isinstance(request.now, dt.datetime) else dt.datetime.now(dt.timezone.utc)
+        params = request.params
+        before = min(_epoch(params.get("started_before")) or int(now.timestamp()), int(now.timestamp()))
+        after = _epoch(params.get("started_after"))
+        after = before - DEFAULT_SPAN_DAYS * 86400 if after is None else after
+        leaves = world.sessions.select({k: params.get(k) for k in LEAF_FILTERS})
+        agent, user = params.get("assigned_agent_id"), params.get("end_user_id")
+        limit = int(params.get("limit") or 50)
+        scope = "conversations" + "".join(f"&{k}={params.get(k)}" for k in (*LEAF_FILTERS, "assigned_agent_id",
+                                                                              "end_user_id")) + f"&{after}&{before}"
+        day, skip = before // 86400, 0
+        if params.get("cursor"):
+            try:
+                day, skip = decode_position(request.seed, f"{request.scenario}:{scope}", params["cursor"], 2)
+            except PageError:
+                return Generated(400, {"error": "invalid_cursor",
+                                       "message": "The cursor is not valid for this list; start again without one."})
+        items: list[dict[str, Any]] = []
+        next_cursor = None
+        first_day = max(after, 0) // 86400
+        while day >= first_day and after <= before:
+            events = _day_events(world, leaves, day)
+            keep = (events.times >= after) & (events.times <= before)
+            chosen = np.flatnonzero(keep)
+            if agent is not None or user is not None:
+                chosen = np.array([i for i in chosen if _matches(sessions, world, events, int(i), agent, user)], dtype=np.int64)
+            taken = chosen[skip:skip + limit - len(items)]
+            for i in taken:
+                items.append(sessions.body(request, world, int(events.times[i]), int(events.leaves[i]),
+                                           int(events.minutes[i]), int(events.index[i])))
+            if len(items) == limit:
+                position = skip + len(taken)
+                if position < len(chosen):
+                    next_cursor = encode_position(request.seed, f"{request.scenario}:{scope}", (day, position))
+                elif _any_left(sessions, world, leaves, day - 1, first_day, after, before, agent, user):
+                    next_cursor = encode_position(request.seed, f"{request.scenario}:{scope}", (day - 1, 0))
+                break
+            day, skip = day - 1, 0
+        return Generated(success.status, {"items": items, "next_cursor": next_cursor, "has_more": next_cursor is not None})
+
+    return respond
+
+
+def _matches(sessions: _Sessions, world: World, events: _Events, i: int, agent: Any, user: Any) -> bool:
+    session_id = conversation_id(world, int(events.minutes[i]), int(events.leaves[i]), int(events.index[i]))
+    assigned, end_user = sessions.assigned(world, session_id)
+    return (agent is None or str(agent) == assigned) and (user is None or str(user) == end_user)
+
+
+def _any_left(sessions: _Sessions, world: World, leaves: np.ndarray, day: int, first_day: int, after: int, before: int,
+              agent: Any, user: Any) -> bool:
+    """Whether any session remains from ``day`` back to the window's first day (has_more is exact)."""
+    while day >= first_day:
+        events = _day_events(world, leaves, day)
+        chosen = np.flatnonzero((events.times >= after) & (events.times <= before))
+        if agent is None and user is None:
+            if len(chosen):
+                return True
+        elif any(_matches(sessions, world, events, int(i), agent, user) for i in chosen):
+            return True
+        day -= 1
+    return False
+
+
+def _get_responder(sessions: _Sessions) -> ResponderFn:
+    def respond(request: MockRequest) -> Generated:
+        world = sessions.worlds.get(request.seed, request.scenario)
+        wanted = str(request.path_params.get("conversation_id", ""))
+        found = _parse_id(world, wanted)
+        now = request.now if isinstance(request.now, dt.datetime) else dt.datetime.now(dt.timezone.utc)
+        if found is not None:
+            minute, leaf, index = found
+            events = _day_events(world, np.array([leaf], dtype=np.int64), minute // 1440)
+            hit = np.flatnonzero((events.minutes == minute) & (events.index == index))
+            if len(hit) and events.times[hit[0]] <= now.timestamp():
+                return Generated(200, sessions.body(request, world, int(events.times[hit[0]]), leaf, minute, index))
+        return Generated(404, {"error": "not_found", "message": f"Conversation {wanted} not found"})
+
+    return respond
+
+
+def conversation_responders(contracts: list[Contract], worlds: WorldBook) -> dict[tuple[str, str], ResponderFn]:
+    by_id = {(c.name, op.operation_id): op for c in contracts for op in c.operations}
+    listed, got = by_id.get(("feather", "listV2Conversations")), by_id.get(("feather", "getV2Conversation"))
+    if listed is None or got is None:
+        return {}
+    sessions = _Sessions(worlds, got)
+    return {("feather", "listV2Conversations"): _list_responder(sessions, listed),
+            ("feather", "getV2Conversation"): _get_responder(sessions)}

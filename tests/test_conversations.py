@@ -1,0 +1,97 @@
+"""Conversations listed for a window are the sessions the analytics count for it, one for one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from starlette.testclient import TestClient
+
+from tests.conftest import NOW
+
+LIST = "/v1/v2/conversations"
+
+
+def _walk(client: TestClient, limit: int = 200, **params: Any) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    cursor = None
+    for _ in range(500):
+        page = client.get(LIST, params={"limit": limit, **params, **({"cursor": cursor} if cursor else {})}).json()
+        assert len(page["items"]) <= limit and page["has_more"] == (page["next_cursor"] is not None)
+        items += page["items"]
+        if not page["has_more"]:
+            return items
+        assert len(page["items"]) == limit
+        cursor = page["next_cursor"]
+    raise AssertionError("the walk did not end")
+
+
+def _stamp(day: dt.date, hour: int = 0, last: bool = False) -> str:
+    return f"{day}T{hour:02d}:{59 if last else 0:02d}:{59 if last else 0:02d}Z"
+
+
+def _volume(client: TestClient, day: dt.date, granularity: str = "day", **filters: str) -> list[dict[str, Any]]:
+    return client.get("/v1/analytics/sessions/volume-timeseries",
+                      params={"start_date": str(day), "end_date": str(day), "granularity": granularity, **filters}).json()
+
+
+@settings(max_examples=8)
+@given(day=st.dates(dt.date(2025, 6, 1), dt.date(2026, 1, 14)), channel=st.sampled_from(["voice", "sms", "email"]),
+       limit=st.sampled_from([37, 200]))
+def test_a_day_lists_exactly_the_sessions_the_volume_counts(client: TestClient, day: dt.date, channel: str,
+                                                            limit: int) -> None:
+    items = _walk(client, limit, channel=channel, started_after=_stamp(day), started_before=_stamp(day, 23, True))
+    counted = sum(row["sessions_created"] for row in _volume(client, day, channel=channel))
+    assert len(items) == counted
+    assert len({item["id"] for item in items}) == len(items)
+    assert all(item["channel"] == channel and item["started_at"].startswith(str(day)) for item in items)
+    assert [item["started_at"] for item in items] == sorted((item["started_at"] for item in items), reverse=True)
+
+
+def test_the_busiest_hour_of_the_chart_holds_its_conversations(client: TestClient) -> None:
+    day = dt.date(2026, 1, 13)
+    hours = client.get("/v1/analytics/sessions/volume-timeseries", params={
+        "start_date": str(day), "end_date": str(day), "granularity": "hour", "channel": "sms"}).json()
+    busiest = max(hours, key=lambda row: row["sessions_created"])
+    hour = int(busiest["time_bucket"][11:13])
+    items = _walk(client, channel="sms", started_after=_stamp(day, hour), started_before=_stamp(day, hour, True))
+    assert len(items) == busiest["sessions_created"] > 0
+    picked = items[len(items) // 2]
+    assert picked["started_at"][:13] == busiest["time_bucket"][:13]
+    assert client.get(f"{LIST}/{picked['id']}").json() == picked
+
+
+def test_status_and_priority_filters_agree_with_the_volume(client: TestClient) -> None:
+    day = dt.date(2026, 1, 12)
+    for filters in ({"status": "waiting_for_human"}, {"priority": "urgent"}, {"status": "closed", "channel": "sms"}):
+        items = _walk(client, started_after=_stamp(day), started_before=_stamp(day, 23, True), **filters)
+        assert len(items) == sum(row["sessions_created"] for row in _volume(client, day, **filters))
+        assert all(item[k] == v for item in items for k, v in filters.items())
+
+
+def test_agent_filter_names_catalog_agents_and_partitions_the_day(client: TestClient) -> None:
+    day = dt.date(2026, 1, 12)
+    window = {"channel": "email", "started_after": _stamp(day), "started_before": _stamp(day, 23, True)}
+    everyone = _walk(client, **window)
+    agents = [a["id"] for a in client.get("/v1/agents").json()["items"]]
+    per_agent = [_walk(client, assigned_agent_id=agent, **window) for agent in agents]
+    assert sum(len(items) for items in per_agent) == len(everyone)
+    assert all(item["assigned_agent_id"] == agent for agent, items in zip(agents, per_agent) for item in items)
+
+
+def test_nothing_after_the_clock_and_unknown_ids(client: TestClient) -> None:
+    items = client.get(LIST, params={"limit": 5}).json()["items"]
+    assert items and all(item["started_at"] <= NOW.strftime("%Y-%m-%dT%H:%M:%SZ") for item in items)
+    assert all(item["updated_at"] <= NOW.strftime("%Y-%m-%dT%H:%M:%SZ") for item in items)
+    assert client.get(f"{LIST}/00000000-0000-4000-8000-000000000000").status_code == 404
+    forged = items[0]["id"][:-1] + ("0" if items[0]["id"][-1] != "0" else "1")
+    assert client.get(f"{LIST}/{forged}").status_code == 404
+    bad = client.get(LIST, params={"cursor": "AAAA"})
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid_cursor"
+
+
+def test_the_empty_scenario_lists_nothing(client: TestClient) -> None:
+    page = client.get(LIST, headers={"prefer": "scenario=empty"}).json()
+    assert page == {"items": [], "next_cursor": None, "has_more": False}
