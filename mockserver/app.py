@@ -61,7 +61,7 @@ def build_dispatcher(settings: Settings, responders: ResponderTable | None = Non
     return Dispatcher(
         Router(operations),
         endpoints,
-        Authenticator(Credentials(settings.api_keys, settings.basic_auth)),
+        Authenticator(Credentials(settings.api_keys, settings.basic_auth, settings.bearer_tokens)),
         _system_routes(contracts, worlds),
         seed=settings.seed,
         scenario=settings.scenario,

@@ -118,6 +118,8 @@ def _build_parser() -> argparse.ArgumentParser:
           default=None)
     _flag(serve, "--basic-auth", "accept only this USER:PASSWORD for HTTP Basic (repeatable; default: any)",
           action="append", type=_basic_pair, default=None)
+    _flag(serve, "--bearer-token", "accept only this Bearer token for HTTP bearer, OAuth 2 and OpenID Connect schemes "
+          "(repeatable; default: any)", action="append", default=None)
     _flag(serve, "--cors-origin", "extra CORS origin besides localhost/127.0.0.1 (repeatable)", action="append",
           default=None)
     _flag(serve, "--scenario", "default scenario (default baseline)", default=_env("scenario") or "baseline")
@@ -154,6 +156,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     keys = args.api_key if args.api_key is not None else _env_list("api_key")
     basic = args.basic_auth if args.basic_auth is not None else [_basic_pair(p) for p in _env_list("basic_auth")]
     origins = args.cors_origin if args.cors_origin is not None else _env_list("cors_origin")
+    tokens = args.bearer_token if args.bearer_token is not None else _env_list("bearer_token")
     return Settings(
         host=args.host,
         port=args.port,
@@ -162,6 +165,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         fixtures=args.fixtures or defaults.fixtures,
         api_keys=frozenset(keys),
         basic_auth=frozenset(basic),
+        bearer_tokens=frozenset(tokens),
         cors_origins=tuple(origins),
         scenario=args.scenario,
         now=args.now,
@@ -223,7 +227,7 @@ def _serve(settings: Settings) -> int:
     url = base_url(settings.host, sock.getsockname()[1])
     print(url, flush=True)  # the first line of standard output: what a test harness reads to find the server
     logger = logging.getLogger("mockserver")
-    open_auth = not (settings.api_keys or settings.basic_auth)
+    open_auth = not (settings.api_keys or settings.basic_auth or settings.bearer_tokens)
     mode = "any non-empty credential" if open_auth else "configured credentials only"
     workers = "" if settings.workers == 1 else f", {settings.workers} workers"
     logger.info(
@@ -232,7 +236,7 @@ def _serve(settings: Settings) -> int:
     )
     if open_auth and not is_loopback(settings.host):
         logger.warning("listening on %s, reachable from other machines, and accepting any credential: "
-                       "pass --api-key / --basic-auth to require real ones", settings.host)
+                       "pass --api-key / --basic-auth / --bearer-token to require real ones", settings.host)
     if settings.workers == 1:
         serve(app, settings.limits, sock)
         return 0

@@ -31,7 +31,7 @@ TEXT_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
 
 AccessLine = tuple[float, str, dict[str, Any]]  # (time, message, fields)
 
-_batch_target: tuple[IO[str], str] | None = None  # (stream, "text" | "json") once the CLI configured logging
+_batch_target: tuple[logging.Handler, IO[str], str] | None = None  # (our handler, stream, format) once configured
 _stamp_cache: tuple[int, str] = (-1, "")
 
 
@@ -46,7 +46,7 @@ def configure_logging(log_format: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
     global _batch_target
-    _batch_target = (sys.stderr, log_format)
+    _batch_target = (handler, sys.stderr, log_format)
     logging.getLogger("python_multipart").setLevel(logging.ERROR)  # one line per malformed upload is noise
     # uvicorn's own lines (a bind problem, "Invalid HTTP request") go through the same handler and format.
     for name in ("uvicorn", "uvicorn.error"):
@@ -57,9 +57,12 @@ def configure_logging(log_format: str) -> None:
 
 def write_access_batch(lines: Sequence[AccessLine]) -> bool:
     """Write access lines in one call, formatted as the configured handler would; False if logging is not ours."""
-    if _batch_target is None or not logging.getLogger("mockserver.access").isEnabledFor(logging.INFO):
-        return _batch_target is not None
-    stream, log_format = _batch_target
+    access = logging.getLogger("mockserver.access")
+    if _batch_target is None or logging.getLogger().handlers != [_batch_target[0]] or access.handlers:
+        return False  # someone else listens too (a test's log capture, an embedding program): ordinary records
+    if not access.isEnabledFor(logging.INFO):
+        return True
+    _, stream, log_format = _batch_target
     if log_format == "json":
         text = "".join(orjson.dumps({"time": _asctime(when), "logger": "mockserver.access", "level": "INFO",
                                      "message": message, **fields}).decode() + "\n" for when, message, fields in lines)

@@ -41,12 +41,13 @@ __all__ = ["serve_args", "SandboxPool"]
 
 SANDBOX_KEY = "sandbox-key"  # any non-empty key works when no key is configured
 SANDBOX_BASIC = ("sandbox", "sandbox")
-OPTIONS = ("seed", "scenario", "now", "api_keys", "basic_auth", "fixtures", "spec")
+OPTIONS = ("seed", "scenario", "now", "api_keys", "basic_auth", "bearer_tokens", "fixtures", "spec")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "mockserver(seed=, scenario=, now=, api_keys=, basic_auth=, fixtures=, spec=): configure the sandbox "
+        "markers", "mockserver(seed=, scenario=, now=, api_keys=, basic_auth=, bearer_tokens=, fixtures=, spec=): "
+                   "configure the sandbox "
                    "that mockserver_client, mockserver_app and mockserver_url give this test")
 
 
@@ -68,6 +69,8 @@ def serve_args(options: Mapping[str, Any]) -> tuple[str, ...]:
         elif name == "basic_auth":
             pairs = [value] if isinstance(value, tuple) else list(value)
             args += [part for user, password in pairs for part in ("--basic-auth", f"{user}:{password}")]
+        elif name == "bearer_tokens":
+            args += [part for token in _many(value) for part in ("--bearer-token", str(token))]
         elif name == "spec":
             args += [part for path in _many(value) for part in ("--spec", str(path))]
         else:

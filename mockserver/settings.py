@@ -39,6 +39,7 @@ class Settings:
     fixtures: Path = FIXTURES_DIR  # catalog.yaml, feedback.yaml, scenarios/, pinned/
     api_keys: frozenset[str] = frozenset()
     basic_auth: frozenset[tuple[str, str]] = frozenset()
+    bearer_tokens: frozenset[str] = frozenset()  # HTTP bearer, OAuth 2 and OpenID Connect schemes of --spec contracts
     cors_origins: tuple[str, ...] = ()
     scenario: str = "baseline"
     now: dt.datetime | None = None  # frozen sandbox clock; None = wall clock

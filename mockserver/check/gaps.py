@@ -36,9 +36,15 @@ def _request_path(response: Any) -> str:
 
 
 def _undocumented_but_real(response: Any, case: Any) -> bool:
-    """401 on secured operations that omit it; FastAPI's 400 for a body that is not text."""
+    """401 on secured operations that omit it; FastAPI's 400 for a body that is not text; the service's error
+    handlers' 404 for an id it does not hold and 400 for a cursor it did not hand out, where the operation omits
+    them (listV2Conversations, getV2Conversation)."""
     if str(response.status_code) in _documented(case):
         return False
+    if response.status_code in (400, 404) and b'"error":"' in response.content:
+        code = response.json().get("error")
+        if (response.status_code, code) in ((404, "not_found"), (400, "invalid_cursor")):
+            return True
     return response.status_code == 401 or (response.status_code == 400 and b"error parsing the body" in response.content)
 
 

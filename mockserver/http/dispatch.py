@@ -122,7 +122,7 @@ class Dispatcher:
         if operation is None:
             return errors.method_not_allowed(match.allow), ()
         headers = _headers(scope)
-        scheme, refusal = self.authenticator.check(operation.security, headers)
+        scheme, refusal = self.authenticator.check(operation.security, headers, scope.get("query_string", b""))
         if refusal is not None:
             return errors.unauthorized(operation.error_style, scheme, refusal), ()
         try:

@@ -33,7 +33,9 @@ FEATHER_UNAUTHORIZED = {
 def unauthorized(style: ErrorStyle, scheme: SecurityScheme | None, reason: str) -> Reply:
     if style == "feather":
         return json_reply(401, FEATHER_UNAUTHORIZED, reason=reason)
-    challenge = {"basic": "Basic", "bearer": "Bearer", "apiKey": "APIKey"}[scheme.kind if scheme else "basic"]
+    kind = scheme.kind if scheme else "basic"
+    challenge = scheme.parameter.capitalize() if scheme and kind == "http" else \
+        {"basic": "Basic", "bearer": "Bearer", "apiKey": "APIKey", "mutualTLS": "Basic"}[kind]
     return json_reply(401, {"detail": "Not authenticated"}, headers=(("www-authenticate", challenge),), reason=reason)
 
 

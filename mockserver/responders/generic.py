@@ -53,8 +53,9 @@ def respond_from_schema(request: MockRequest, *, use_examples: bool = True,
     values = ValueSource(thread_faker(), request_seed(request.seed, request.fingerprint))
     echo: dict[str, object] = dict(request.path_params)
     last = list(request.path_params)[-1:] if request.path_params else []
-    if last and last[0].endswith("_id"):
-        echo["__resource_id__"] = request.path_params[last[0]]
+    if last and (last[0].endswith("_id") or last[0].endswith("Id") or last[0] == "id"):
+        # The typed value (petId: integer -> 7), so an integer id field can carry it too.
+        echo["__resource_id__"] = request.params.get(last[0], request.path_params[last[0]])
     faker = SchemaFaker(request.resolver, values, echo)
     analytics = request.operation.path.startswith("/v1/analytics/")
     if response is None and is_timeseries(request, []):
@@ -64,4 +65,21 @@ def respond_from_schema(request: MockRequest, *, use_examples: bool = True,
     content = faker.generate(success.schema)
     if analytics:
         content = make_coherent(content, window_labels(request, LIMITS))
+    if response is None:
+        content = _within_page_size(content, request.params)
     return Generated(success.status, content)
+
+
+_PAGE_SIZE_PARAMETERS = ("limit", "per_page", "page_size")
+
+
+def _within_page_size(content: object, params: dict[str, object]) -> object:
+    """A list (or a page's ``items``) no longer than the page size the client asked for."""
+    size = next((params[n] for n in _PAGE_SIZE_PARAMETERS if isinstance(params.get(n), int)), None)
+    if not isinstance(size, int) or size < 0:
+        return content
+    if isinstance(content, list):
+        return content[:size]
+    if isinstance(content, dict) and isinstance(content.get("items"), list):
+        return {**content, "items": content["items"][:size]}
+    return content

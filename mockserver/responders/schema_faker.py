@@ -127,6 +127,12 @@ class SchemaFaker:
         branches = [self.resolver.deref(b) for b in target.get("anyOf", [target])]
         if isinstance(value, str) and any(b.get("type") == "string" and _string_fits(value, b) for b in branches):
             return value
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
+            value = int(value)  # /pets/7 -> {"id": 7} where the id is an integer
+        if isinstance(value, int) and not isinstance(value, bool) and any(
+                b.get("type") == "integer" and b.get("minimum", value) <= value <= b.get("maximum", value)
+                and not (b.get("multipleOf") and value % b["multipleOf"]) for b in branches):
+            return value
         return None
 
     def _array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:

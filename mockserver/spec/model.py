@@ -23,11 +23,19 @@ ErrorStyle = Literal["feather", "weave", "fastapi"]
 
 @dataclass(frozen=True, slots=True)
 class SecurityScheme:
-    """One security scheme an operation requires (apiKey in a header, or HTTP Basic)."""
+    """One security scheme an operation accepts, reduced to what a request must carry.
+
+    ``apiKey`` (in a header, the query or a cookie), ``basic``, ``bearer`` (HTTP
+    bearer, and OAuth 2 / OpenID Connect, whose tokens arrive as bearer tokens),
+    ``http`` (any other HTTP scheme: its name in ``Authorization``), and
+    ``mutualTLS`` (a TLS property the sandbox cannot see over plain HTTP: accepted).
+    """
 
     name: str
-    kind: Literal["apiKey", "basic", "bearer"]
-    header: str  # lower-cased header that carries the credential
+    kind: Literal["apiKey", "basic", "bearer", "http", "mutualTLS"]
+    header: str  # lower-cased header that carries the credential ("" when not a header)
+    location: Literal["header", "query", "cookie"] = "header"
+    parameter: str = ""  # the query parameter or cookie name (apiKey); the scheme name (http)
 
 
 @dataclass(frozen=True, slots=True)

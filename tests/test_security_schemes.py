@@ -1,0 +1,59 @@
+"""Every OpenAPI security scheme type starts and is checked as far as plain HTTP allows (--spec contracts)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mockserver.spec.contract import ContractError, load_contract
+from tests.conftest import make_client
+
+SPEC = Path(__file__).parent / "data" / "security-schemes-3.1.json"
+
+
+def _client(**settings: object):  # type: ignore[no-untyped-def]
+    return make_client(specs=(SPEC,), **settings)
+
+
+@pytest.mark.parametrize(("path", "good", "bad"), [
+    ("/o", {"headers": {"authorization": "Bearer t0k"}}, {"headers": {"authorization": "Basic dTpw"}}),
+    ("/oid", {"headers": {"authorization": "Bearer t0k"}}, {"headers": {"authorization": "Bearer "}}),
+    ("/b", {"headers": {"authorization": "Bearer t0k"}}, {"headers": {"authorization": "t0k"}}),
+    ("/q", {"params": {"api_key": "k"}}, {"params": {"api_key": ""}}),
+    ("/c", {"headers": {"cookie": "sid=k"}}, {"headers": {"cookie": "other=k"}}),
+    ("/d", {"headers": {"authorization": "Digest username=x"}}, {"headers": {"authorization": "Bearer x"}}),
+])
+def test_sandbox_mode_wants_the_credential_in_its_place(path: str, good: dict, bad: dict) -> None:
+    with _client() as client:
+        assert client.get(path, **good).status_code == 200
+        assert client.get(path, **bad).status_code == 401
+        assert client.get(path).status_code == 401
+
+
+def test_configured_credentials_are_the_only_ones_accepted() -> None:
+    with _client(bearer_tokens=frozenset({"right"}), api_keys=frozenset({"key"})) as client:
+        assert client.get("/o", headers={"authorization": "Bearer right"}).status_code == 200
+        assert client.get("/o", headers={"authorization": "Bearer wrong"}).status_code == 401
+        assert client.get("/q", params={"api_key": "key"}).status_code == 200
+        assert client.get("/q", params={"api_key": "nope"}).status_code == 401
+        assert client.get("/c", headers={"cookie": "sid=key"}).status_code == 200
+        assert client.get("/q", params={"api_key": "ключ"}).status_code == 401, "non-Latin text is refused, not a 500"
+
+
+def test_mutual_tls_cannot_be_seen_and_is_said_at_startup() -> None:
+    with _client() as client:
+        assert client.get("/m").status_code == 200
+    warnings = load_contract(SPEC).warnings
+    assert any("'m' (mutualTLS): not checked" in w for w in warnings)
+    assert any("'o' (oauth2): a Bearer token is required" in w for w in warnings)
+
+
+def test_an_unknown_scheme_type_is_one_clear_startup_error(tmp_path: Path) -> None:
+    document = json.loads(SPEC.read_text())
+    document["components"]["securitySchemes"]["x"] = {"type": "kerberos"}
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(document))
+    with pytest.raises(ContractError, match="security scheme 'x' has an unknown type 'kerberos'"):
+        load_contract(broken)
