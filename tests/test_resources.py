@@ -97,3 +97,16 @@ def test_the_analytics_name_the_listed_agents_and_tools(client: TestClient) -> N
                           params={**WEEK, "granularity": "day", "agent_id": first_agent}).json()
     row = next(r for r in by_agent if r["agent_id"] == first_agent)
     assert sum(r["invocations"] for r in filtered) == row["invocations"]
+
+
+def test_connections_are_the_catalog_integrations_with_their_slugs(client: TestClient) -> None:
+    connections = client.get("/v1/integrations/connections").json()
+    assert [c["integration_key"] for c in connections] == [i.key for i in CATALOG.integrations]
+    for connection, integration in zip(connections, CATALOG.integrations):
+        assert [t["slug"] for t in connection["tools"]] == list(integration.slugs)
+        assert all(t["connection_id"] == connection["id"] for t in connection["tools"])
+        assert client.get(f"/v1/integrations/connections/{connection['id']}").json() == connection
+    used = client.get("/v1/analytics/integrations/by-integration", params=WEEK).json()
+    assert {row["integration_key"] for row in used} <= {c["integration_key"] for c in connections}
+    missing = client.get("/v1/integrations/connections/00000000-0000-4000-8000-000000000000")
+    assert missing.status_code == 404 and missing.json()["error"] == "not_found"

@@ -1,7 +1,8 @@
 """Catalog entities as resources see them: stable ids, names, attributes and times.
 
-The catalog (``fixtures/catalog.yaml``) names the agents and tools the
-analytics group by; here each becomes an :class:`Entity` with the fields a
+The catalog (``fixtures/catalog.yaml``) names the agents, tools and
+integrations the analytics group by (one connection per integration, its tools
+the integration's slugs); here each becomes an :class:`Entity` with the fields a
 resource body takes from the world (``id``, ``name``, ``tool_type``, ...). Times
 are drawn from the entity's id, so they never move between requests, and are
 never later than the sandbox clock: created in 2025, updated up to 60 days
@@ -73,4 +74,17 @@ def collections(catalog: Catalog, seed: int, now: dt.datetime) -> dict[str, list
     tools = [Entity(t.id, {**common(t.id, t.name), "tool_type": RESOURCE_TOOL_TYPE, "description": f"{t.name} ({t.provider})",
                            "active_revision_id": None, "active_revision": None}, {"tool_type": RESOURCE_TOOL_TYPE})
              for t in catalog.tools]
-    return {"agents": agents, "tools": tools}
+    connections = []
+    for integration in catalog.integrations:
+        connection_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"mockserver:connection:{seed}:{integration.key}"))
+        fields = common(connection_id, integration.key.replace("_", " ").title().replace("Mcp", "MCP"))
+        slug_tools = [{"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{connection_id}:{slug}")), "connection_id": connection_id,
+                       "organization_id": org, "integration_key": integration.key, "nickname_slug": integration.key,
+                       "slug": slug, "tool_path": f"{integration.key}.{slug}", "is_enabled": True,
+                       "display_name": slug.replace("_", " ").capitalize()} for slug in integration.slugs]
+        fields.update(nickname=fields["name"], integration_key=integration.key, nickname_slug=integration.key, vendor=integration.key,
+                      status="connected", tools_status="synced", status_reason=None, connected_at=fields["created_at"],
+                      last_refreshed_at=fields["updated_at"], tools_synced_at=fields["updated_at"],
+                      last_used_at=fields["updated_at"], tools=slug_tools)
+        connections.append(Entity(connection_id, fields, {}))
+    return {"agents": agents, "tools": tools, "connections": connections}

@@ -45,6 +45,7 @@ class Resource:
 RESOURCES = (
     Resource("agents", "Agent", "listAgents", "getAgent", "agent_id"),
     Resource("tools", "Tool", "listTools", "getTool", "tool_id", ("tool_type",)),
+    Resource("connections", "Connection", "listConnections", "getConnection", "connection_id"),
 )
 
 
@@ -75,15 +76,20 @@ class _Bodies:
         success = self.operation.success
         assert success is not None and success.schema is not None
         values = ValueSource(thread_faker(), request_seed(request.seed, b"entity\x00" + entity.id.encode()))
-        body = SchemaFaker(request.resolver, values, {}).generate(success.schema)
+        faker = SchemaFaker(request.resolver, values, {})
+        body = faker.generate(success.schema)
+        properties = request.resolver.deref(success.schema).get("properties", {})
         for key, value in entity.fields.items():
             nested = body.get(key)
             if isinstance(value, dict):  # laid over a generated object; a generated null stays null
                 body[key] = {**nested, **value} if isinstance(nested, dict) else nested
+            elif isinstance(value, list) and key in properties:  # one generated item under each given dict
+                item_schema = request.resolver.deref(properties[key]).get("items", {})
+                body[key] = [{**faker.generate(item_schema), **item} for item in value]
             else:
                 body[key] = value
-        order = request.resolver.deref(success.schema).get("properties", {})
-        return {**{k: body[k] for k in order if k in body}, **{k: v for k, v in body.items() if k not in order}}
+        # The schema's order, and only its fields: an entity field the schema does not have is not sent.
+        return {k: body[k] for k in properties if k in body}
 
     def row(self, request: MockRequest, entity: Entity, item_schema: dict[str, Any]) -> dict[str, Any]:
         keep = request.resolver.deref(item_schema).get("properties", {})
@@ -101,17 +107,20 @@ def _list_responder(resource: Resource, bodies: _Bodies, operation: Operation) -
     page_schema = success.schema
 
     def respond(request: MockRequest) -> Generated:
-        item_schema = request.resolver.deref(page_schema)["properties"]["items"]["items"]
         wanted = {name: request.params.get(name) for name in resource.filters if request.params.get(name) is not None}
         chosen = [e for e in bodies.entities(request, resource.collection)
                   if all(e.filters.get(k) == str(v) for k, v in wanted.items())]
         scope = resource.collection + "".join(f"&{k}={v}" for k, v in sorted(wanted.items()))
+        if request.resolver.deref(page_schema).get("type") == "array":  # a plain list: every entity, no pages
+            item = request.resolver.deref(page_schema)["items"]
+            return Generated(success.status, [bodies.row(request, e, item) for e in chosen])
         try:
             current = page(chosen, int(request.params.get("limit") or 50), request.params.get("cursor"),
                            seed=request.seed, scope=scope)
         except PageError:
             return Generated(400, {"error": "invalid_cursor",
                                    "message": "The cursor is not valid for this list; start again without one."})
+        item_schema = request.resolver.deref(page_schema)["properties"]["items"]["items"]
         items = [bodies.row(request, e, item_schema) for e in chosen[current.start:current.stop]]
         return Generated(success.status, {"items": items, "next_cursor": current.next_cursor,
                                           "has_more": current.has_more})
