@@ -83,8 +83,8 @@ def collections(catalog: Catalog, seed: int, now: dt.datetime) -> dict[str, list
                        "slug": slug, "tool_path": f"{integration.key}.{slug}", "is_enabled": True,
                        "display_name": slug.replace("_", " ").capitalize()} for slug in integration.slugs]
         fields.update(nickname=fields["name"], integration_key=integration.key, nickname_slug=integration.key,
-                      vendor=integration.key, status="connected", tools_status="synced", status_reason=None, connected_at=fields["created_at"],
-                      last_refreshed_at=fields["updated_at"], tools_synced_at=fields["updated_at"],
-                      last_used_at=fields["updated_at"], tools=slug_tools)
+                      vendor=integration.key, status="connected", tools_status="synced", status_reason=None,
+                      connected_at=fields["created_at"], last_refreshed_at=fields["updated_at"],
+                      tools_synced_at=fields["updated_at"], last_used_at=fields["updated_at"], tools=slug_tools)
         connections.append(Entity(connection_id, fields, {}))
     return {"agents": agents, "tools": tools, "connections": connections}
