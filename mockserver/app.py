@@ -15,6 +15,7 @@ from mockserver.http.security import Authenticator, Credentials
 from mockserver.http.validation import RequestValidator
 from mockserver.pinned import load_pins
 from mockserver.resources.conversations import conversation_responders
+from mockserver.resources.handoffs import handoff_responders
 from mockserver.resources.responder import resource_responders
 from mockserver.responders.analytics import analytics_responders
 from mockserver.responders.feedback import feedback_responders
@@ -79,6 +80,7 @@ def default_responders(settings: Settings, worlds: WorldBook, contracts: list[Co
     dedicated.update(feedback_responders(settings.fixtures / "feedback.yaml", worlds))
     dedicated.update(resource_responders(contracts, worlds.catalog))
     dedicated.update(conversation_responders(contracts, worlds))
+    dedicated.update(handoff_responders(contracts, worlds))
     return ResponderTable(dedicated)
 
 

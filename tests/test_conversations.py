@@ -95,3 +95,28 @@ def test_nothing_after_the_clock_and_unknown_ids(client: TestClient) -> None:
 def test_the_empty_scenario_lists_nothing(client: TestClient) -> None:
     page = client.get(LIST, headers={"prefer": "scenario=empty"}).json()
     assert page == {"items": [], "next_cursor": None, "has_more": False}
+
+
+def test_handoffs_are_the_escalated_sessions_the_breakdown_counts() -> None:
+    from tests.conftest import make_client
+
+    midnight = dt.datetime(2026, 1, 15, tzinfo=dt.timezone.utc)  # the listing's 30 days are whole days
+    with make_client(now=midnight) as client:
+        client.headers["x-api-key"] = "k"
+        breakdown = {row["status"]: row["session_count"] for row in client.get(
+            "/v1/analytics/sessions/status-breakdown", params={"start_date": "2025-12-16", "end_date": "2026-01-14"}).json()}
+        for handoff_status, session_status in (("requested", "waiting_for_human"), ("accepted", "transferred")):
+            items, cursor = [], None
+            while True:
+                page = client.get("/v1/hitl/handoffs", params={"status": handoff_status, "limit": 200,
+                                                               **({"cursor": cursor} if cursor else {})}).json()
+                items += page["items"]
+                cursor = page.get("next_cursor")
+                if not cursor:
+                    break
+            assert len(items) == breakdown[session_status] > 0
+            assert all(item["status"] == handoff_status for item in items)
+        first = items[0]
+        assert client.get(f"/v1/hitl/handoffs/{first['id']}").json() == first
+        assert client.get(f"{LIST}/{first['conversation_id']}").json()["status"] == "transferred"
+        assert client.get(f"/v1/hitl/handoffs/{first['conversation_id']}").status_code == 404

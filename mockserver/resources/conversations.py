@@ -11,8 +11,9 @@ counts for them, and each one lies in the bucket that counted it.
   cursor (checked, bound to the seed, scenario and filters) holds the day and the
   position in it.
 * **Window**: ``started_after``/``started_before`` (inclusive); without
-  ``started_before`` the sandbox clock, and never later (nothing is listed from
-  the future); without ``started_after`` the 30 days before it.
+  ``started_before`` up to the second before the sandbox clock, and never later
+  (nothing is listed from the future); without ``started_after`` the 30 days
+  before the clock.
 * **Filters**: ``channel``, ``status`` and ``priority`` select leaves;
   ``assigned_agent_id`` and ``end_user_id`` match the values each session is
   given (an agent from the catalog, an end user from a pool of 2,000, drawn from
@@ -47,7 +48,9 @@ from mockserver.world.rng import hash_keys
 from mockserver.world.traffic import series
 from mockserver.world.world import World, WorldBook
 
-__all__ = ["conversation_responders", "DEFAULT_SPAN_DAYS", "END_USERS"]
+__all__ = ["conversation_responders", "DEFAULT_SPAN_DAYS", "END_USERS", "SessionBodies", "SessionEvents", "Walk",
+           "day_events", "walk_sessions", "listing_window", "read_cursor", "next_cursor", "conversation_id",
+           "parse_conversation_id"]
 
 ResponderFn = Callable[[MockRequest], Generated]
 
@@ -59,7 +62,7 @@ _ENDED = {"closed", "expired", "error", "transferred"}
 
 
 @dataclass(frozen=True, slots=True)
-class _Events:
+class SessionEvents:
     """One day's sessions for some leaves, newest first."""
 
     times: np.ndarray  # started_at, epoch seconds
@@ -68,11 +71,11 @@ class _Events:
     index: np.ndarray  # position within its (leaf, minute) count
 
 
-def _day_events(world: World, leaves: np.ndarray, day: int) -> _Events:
+def day_events(world: World, leaves: np.ndarray, day: int) -> SessionEvents:
     table = world.sessions
     if len(leaves) == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return _Events(empty, empty, empty, empty)
+        return SessionEvents(empty, empty, empty, empty)
     counts = series(table, leaves, Window(day, day), Granularity.MINUTE, world.params).counts  # (L, 1440)
     rows, cols = np.nonzero(counts)
     n = counts[rows, cols]
@@ -83,7 +86,7 @@ def _day_events(world: World, leaves: np.ndarray, day: int) -> _Events:
     seconds = (hash_keys(world.seed, _SECOND_STREAM, table.keys[leaf], minute, index) % np.uint64(60)).astype(np.int64)
     times = minute * 60 + seconds
     order = np.lexsort((index, leaf, -times))
-    return _Events(times[order], leaf[order], minute[order], index[order])
+    return SessionEvents(times[order], leaf[order], minute[order], index[order])
 
 
 def _tag(world: World, minute: int, leaf: int, index: int) -> bytes:
@@ -96,7 +99,7 @@ def conversation_id(world: World, minute: int, leaf: int, index: int) -> str:
     return str(uuid.UUID(bytes=raw))
 
 
-def _parse_id(world: World, text: str) -> tuple[int, int, int] | None:
+def parse_conversation_id(world: World, text: str) -> tuple[int, int, int] | None:
     try:
         raw = uuid.UUID(text).bytes
     except ValueError:
@@ -107,7 +110,7 @@ def _parse_id(world: World, text: str) -> tuple[int, int, int] | None:
     return minute, leaf, index
 
 
-class _Sessions:
+class SessionBodies:
     def __init__(self, worlds: WorldBook, get_operation: Operation) -> None:
         self.worlds = worlds
         self.operation = get_operation
@@ -159,87 +162,129 @@ def _epoch(value: Any) -> int | None:
     return int(value.timestamp()) if isinstance(value, dt.datetime) else None
 
 
-def _list_responder(sessions: _Sessions, operation: Operation) -> ResponderFn:
+Keep = Callable[[SessionEvents, int], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Walk:
+    """Where a listing of sessions starts and what it keeps: the window (inclusive epoch seconds), the leaves,
+    and an optional test on each event (filters that are not leaf dimensions)."""
+
+    leaves: np.ndarray
+    after: int
+    before: int
+    keep: Keep | None = None
+
+    def chosen(self, events: SessionEvents) -> np.ndarray:
+        inside = np.flatnonzero((events.times >= self.after) & (events.times <= self.before))
+        if self.keep is None:
+            return inside
+        keep = self.keep
+        return np.array([i for i in inside if keep(events, int(i))], dtype=np.int64)
+
+
+def walk_sessions(world: World, walk: Walk, position: tuple[int, int] | None,
+                  limit: int) -> tuple[list[tuple[SessionEvents, int]], tuple[int, int] | None]:
+    """Up to ``limit`` events, newest first, from ``position`` (day, offset in it; None = the start), and the
+    position of the next one, or None when none is left (so a page knows exactly whether another exists)."""
+    day, skip = position if position is not None else (walk.before // 86400, 0)
+    first_day = max(walk.after, 0) // 86400
+    found: list[tuple[SessionEvents, int]] = []
+    while day >= first_day and walk.after <= walk.before:
+        events = day_events(world, walk.leaves, day)
+        chosen = walk.chosen(events)
+        taken = chosen[skip:skip + limit - len(found)]
+        found += [(events, int(i)) for i in taken]
+        if len(found) == limit:
+            if skip + len(taken) < len(chosen):
+                return found, (day, skip + len(taken))
+            for later in range(day - 1, first_day - 1, -1):  # the next non-empty day, if any
+                if len(walk.chosen(day_events(world, walk.leaves, later))):
+                    return found, (later, 0)
+            return found, None
+        day, skip = day - 1, 0
+    return found, None
+
+
+def listing_window(params: dict[str, Any], now: dt.datetime, after_name: str = "started_after",
+                   before_name: str = "started_before") -> tuple[int, int]:
+    """Inclusive bounds; without an upper bound the second before the clock, and never later; without a lower
+    bound the 30 days before that (so a clock at midnight lists exactly the 30 days before it)."""
+    latest = int(now.timestamp()) - 1
+    given = _epoch(params.get(before_name))
+    before = latest if given is None else min(given, latest)
+    after = _epoch(params.get(after_name))
+    return (before + 1 - DEFAULT_SPAN_DAYS * 86400 if after is None else after), before
+
+
+def invalid_cursor() -> Generated:
+    return Generated(400, {"error": "invalid_cursor",
+                           "message": "The cursor is not valid for this list; start again without one."})
+
+
+def read_cursor(request: MockRequest, scope: str) -> tuple[int, int] | None | Generated:
+    """The position a cursor holds, None without one, or the 400 for one this list did not hand out."""
+    cursor = request.params.get("cursor")
+    if not cursor:
+        return None
+    try:
+        day, skip = decode_position(request.seed, f"{request.scenario}:{scope}", cursor, 2)
+    except PageError:
+        return invalid_cursor()
+    return day, skip
+
+
+def next_cursor(request: MockRequest, scope: str, position: tuple[int, int] | None) -> str | None:
+    return None if position is None else encode_position(request.seed, f"{request.scenario}:{scope}", position)
+
+
+def _list_responder(sessions: SessionBodies, operation: Operation) -> ResponderFn:
     success = operation.success
     assert success is not None
 
     def respond(request: MockRequest) -> Generated:
         world = sessions.worlds.get(request.seed, request.scenario)
-        now = request.now if isinstance(request.now, dt.datetime) else dt.datetime.now(dt.timezone.utc)
         params = request.params
-        before = min(_epoch(params.get("started_before")) or int(now.timestamp()), int(now.timestamp()))
-        after = _epoch(params.get("started_after"))
-        after = before - DEFAULT_SPAN_DAYS * 86400 if after is None else after
-        leaves = world.sessions.select({k: params.get(k) for k in LEAF_FILTERS})
+        after, before = listing_window(params, _now(request))
         agent, user = params.get("assigned_agent_id"), params.get("end_user_id")
-        limit = int(params.get("limit") or 50)
+        keep = None if agent is None and user is None else \
+            (lambda events, i: _matches(sessions, world, events, i, agent, user))
+        walk = Walk(world.sessions.select({k: params.get(k) for k in LEAF_FILTERS}), after, before, keep)
         scope = "conversations" + "".join(f"&{k}={params.get(k)}" for k in (*LEAF_FILTERS, "assigned_agent_id",
                                                                               "end_user_id")) + f"&{after}&{before}"
-        day, skip = before // 86400, 0
-        if params.get("cursor"):
-            try:
-                day, skip = decode_position(request.seed, f"{request.scenario}:{scope}", params["cursor"], 2)
-            except PageError:
-                return Generated(400, {"error": "invalid_cursor",
-                                       "message": "The cursor is not valid for this list; start again without one."})
-        items: list[dict[str, Any]] = []
-        next_cursor = None
-        first_day = max(after, 0) // 86400
-        while day >= first_day and after <= before:
-            events = _day_events(world, leaves, day)
-            keep = (events.times >= after) & (events.times <= before)
-            chosen = np.flatnonzero(keep)
-            if agent is not None or user is not None:
-                chosen = np.array([i for i in chosen if _matches(sessions, world, events, int(i), agent, user)], dtype=np.int64)
-            taken = chosen[skip:skip + limit - len(items)]
-            for i in taken:
-                items.append(sessions.body(request, world, int(events.times[i]), int(events.leaves[i]),
-                                           int(events.minutes[i]), int(events.index[i])))
-            if len(items) == limit:
-                position = skip + len(taken)
-                if position < len(chosen):
-                    next_cursor = encode_position(request.seed, f"{request.scenario}:{scope}", (day, position))
-                elif _any_left(sessions, world, leaves, day - 1, first_day, after, before, agent, user):
-                    next_cursor = encode_position(request.seed, f"{request.scenario}:{scope}", (day - 1, 0))
-                break
-            day, skip = day - 1, 0
-        return Generated(success.status, {"items": items, "next_cursor": next_cursor, "has_more": next_cursor is not None})
+        position = read_cursor(request, scope)
+        if isinstance(position, Generated):
+            return position
+        found, following = walk_sessions(world, walk, position, int(params.get("limit") or 50))
+        items = [sessions.body(request, world, int(ev.times[i]), int(ev.leaves[i]), int(ev.minutes[i]),
+                               int(ev.index[i])) for ev, i in found]
+        cursor = next_cursor(request, scope, following)
+        return Generated(success.status, {"items": items, "next_cursor": cursor, "has_more": cursor is not None})
 
     return respond
 
 
-def _matches(sessions: _Sessions, world: World, events: _Events, i: int, agent: Any, user: Any) -> bool:
+def _now(request: MockRequest) -> dt.datetime:
+    return request.now if isinstance(request.now, dt.datetime) else dt.datetime.now(dt.timezone.utc)
+
+
+def _matches(sessions: SessionBodies, world: World, events: SessionEvents, i: int, agent: Any, user: Any) -> bool:
     session_id = conversation_id(world, int(events.minutes[i]), int(events.leaves[i]), int(events.index[i]))
     assigned, end_user = sessions.assigned(world, session_id)
     return (agent is None or str(agent) == assigned) and (user is None or str(user) == end_user)
 
 
-def _any_left(sessions: _Sessions, world: World, leaves: np.ndarray, day: int, first_day: int, after: int, before: int,
-              agent: Any, user: Any) -> bool:
-    """Whether any session remains from ``day`` back to the window's first day (has_more is exact)."""
-    while day >= first_day:
-        events = _day_events(world, leaves, day)
-        chosen = np.flatnonzero((events.times >= after) & (events.times <= before))
-        if agent is None and user is None:
-            if len(chosen):
-                return True
-        elif any(_matches(sessions, world, events, int(i), agent, user) for i in chosen):
-            return True
-        day -= 1
-    return False
-
-
-def _get_responder(sessions: _Sessions) -> ResponderFn:
+def _get_responder(sessions: SessionBodies) -> ResponderFn:
     def respond(request: MockRequest) -> Generated:
         world = sessions.worlds.get(request.seed, request.scenario)
         wanted = str(request.path_params.get("conversation_id", ""))
-        found = _parse_id(world, wanted)
+        found = parse_conversation_id(world, wanted)
         now = request.now if isinstance(request.now, dt.datetime) else dt.datetime.now(dt.timezone.utc)
         if found is not None:
             minute, leaf, index = found
-            events = _day_events(world, np.array([leaf], dtype=np.int64), minute // 1440)
+            events = day_events(world, np.array([leaf], dtype=np.int64), minute // 1440)
             hit = np.flatnonzero((events.minutes == minute) & (events.index == index))
-            if len(hit) and events.times[hit[0]] <= now.timestamp():
+            if len(hit) and events.times[hit[0]] < now.timestamp():
                 return Generated(200, sessions.body(request, world, int(events.times[hit[0]]), leaf, minute, index))
         return Generated(404, {"error": "not_found", "message": f"Conversation {wanted} not found"})
 
@@ -251,6 +296,6 @@ def conversation_responders(contracts: list[Contract], worlds: WorldBook) -> dic
     listed, got = by_id.get(("feather", "listV2Conversations")), by_id.get(("feather", "getV2Conversation"))
     if listed is None or got is None:
         return {}
-    sessions = _Sessions(worlds, got)
+    sessions = SessionBodies(worlds, got)
     return {("feather", "listV2Conversations"): _list_responder(sessions, listed),
             ("feather", "getV2Conversation"): _get_responder(sessions)}
