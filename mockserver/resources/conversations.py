@@ -35,15 +35,12 @@ from typing import Any, Callable
 import numpy as np
 
 from mockserver.resources.entities import organization_id
+from mockserver.resources.filler import SESSION_SLOTS, filler
 from mockserver.resources.pages import PageError, decode_position, encode_position
 from mockserver.responders.base import Generated, MockRequest
-from mockserver.responders.generic import thread_faker
-from mockserver.responders.schema_faker import SchemaFaker
-from mockserver.responders.values import ValueSource
 from mockserver.spec.contract import Contract
 from mockserver.spec.model import Operation
 from mockserver.world.calendar import Granularity, Window
-from mockserver.world.keys import request_seed
 from mockserver.world.rng import hash_keys
 from mockserver.world.traffic import series
 from mockserver.world.world import World, WorldBook
@@ -127,8 +124,7 @@ class SessionBodies:
         session_id = conversation_id(world, minute, leaf, index)
         success = self.operation.success
         assert success is not None and success.schema is not None
-        values = ValueSource(thread_faker(), request_seed(request.seed, b"conversation\x00" + session_id.encode()))
-        body = SchemaFaker(request.resolver, values, {}).generate(success.schema)
+        body = filler(self.operation, request.resolver, request.seed, str(_slot(session_id)))
         dims = world.sessions.dims
         status = str(dims["status"][leaf])
         agent, user = self.assigned(world, session_id)
@@ -148,6 +144,10 @@ class SessionBodies:
         )
         order = request.resolver.deref(success.schema).get("properties", {})
         return {k: body[k] for k in order if k in body}
+
+
+def _slot(own_id: str) -> int:
+    return int.from_bytes(hashlib.blake2b(own_id.encode(), digest_size=4).digest(), "big") % SESSION_SLOTS
 
 
 def _stamp(value: dt.datetime) -> str:

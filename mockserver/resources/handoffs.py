@@ -13,6 +13,7 @@ id finds it, and its ``conversation_id`` opens the conversation.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from typing import Any, Callable
 
@@ -29,13 +30,10 @@ from mockserver.resources.conversations import (
     walk_sessions,
 )
 from mockserver.resources.entities import organization_id
+from mockserver.resources.filler import SESSION_SLOTS, filler
 from mockserver.responders.base import Generated, MockRequest
-from mockserver.responders.generic import thread_faker
-from mockserver.responders.schema_faker import SchemaFaker
-from mockserver.responders.values import ValueSource
 from mockserver.spec.contract import Contract
 from mockserver.spec.model import Operation
-from mockserver.world.keys import request_seed
 from mockserver.world.world import World, WorldBook
 
 __all__ = ["handoff_responders", "HANDOFF_STATUS"]
@@ -69,8 +67,8 @@ def _body(operation: Operation, request: MockRequest, world: World, when: int, l
     success = operation.success
     assert success is not None and success.schema is not None
     own_id = handoff_id(session_id)
-    values = ValueSource(thread_faker(), request_seed(request.seed, b"handoff\x00" + own_id.encode()))
-    body = SchemaFaker(request.resolver, values, {}).generate(success.schema)
+    slot = int.from_bytes(hashlib.blake2b(own_id.encode(), digest_size=4).digest(), "big") % SESSION_SLOTS
+    body = filler(operation, request.resolver, request.seed, str(slot))
     status = HANDOFF_STATUS[str(world.sessions.dims["status"][leaf])]
     now = request.now if isinstance(request.now, dt.datetime) else dt.datetime.now(dt.timezone.utc)
     created = min(dt.datetime.fromtimestamp(when + 30 + index % 90, dt.timezone.utc), now)

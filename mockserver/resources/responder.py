@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from mockserver.resources.entities import Entity, collections
+from mockserver.resources.filler import filler
 from mockserver.resources.pages import PageError, page
 from mockserver.responders.base import Generated, MockRequest
 from mockserver.responders.generic import thread_faker
@@ -75,9 +76,9 @@ class _Bodies:
     def full(self, request: MockRequest, entity: Entity) -> dict[str, Any]:
         success = self.operation.success
         assert success is not None and success.schema is not None
-        values = ValueSource(thread_faker(), request_seed(request.seed, b"entity\x00" + entity.id.encode()))
-        faker = SchemaFaker(request.resolver, values, {})
-        body = faker.generate(success.schema)
+        body = filler(self.operation, request.resolver, request.seed, entity.id)
+        # Seeded after the filler: both reseed this thread's Faker, so the item values depend on the entity alone.
+        faker = SchemaFaker(request.resolver, ValueSource(thread_faker(), request_seed(request.seed, entity.id.encode())), {})
         properties = request.resolver.deref(success.schema).get("properties", {})
         for key, value in entity.fields.items():
             nested = body.get(key)
