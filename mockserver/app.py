@@ -71,6 +71,7 @@ def build_dispatcher(settings: Settings, responders: ResponderTable | None = Non
         pins=pins,
         limits=settings.limits,
         clock=_clock(settings),
+        frozen_clock=settings.now is not None,
     )
 
 

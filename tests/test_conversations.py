@@ -120,3 +120,20 @@ def test_handoffs_are_the_escalated_sessions_the_breakdown_counts() -> None:
         assert client.get(f"/v1/hitl/handoffs/{first['id']}").json() == first
         assert client.get(f"{LIST}/{first['conversation_id']}").json()["status"] == "transferred"
         assert client.get(f"/v1/hitl/handoffs/{first['conversation_id']}").status_code == 404
+
+
+def test_answers_that_depend_on_the_wall_clock_are_not_kept() -> None:
+    """With the wall clock, the last 30 days move: the listing is recomputed, never served from the reply cache."""
+    from tests.conftest import make_client
+
+    with make_client(now=None) as client:
+        client.headers["x-api-key"] = "k"
+        client.get(LIST, params={"limit": 1})
+        kept_before = len(client.app.dispatcher.cache)  # type: ignore[attr-defined]
+        client.get(LIST, params={"limit": 1})
+        client.get("/v1/agents", params={"limit": 1})
+        assert len(client.app.dispatcher.cache) == kept_before  # type: ignore[attr-defined]
+    with make_client() as frozen:  # --now: the same request is the same answer, kept
+        frozen.headers["x-api-key"] = "k"
+        frozen.get(LIST, params={"limit": 1})
+        assert len(frozen.app.dispatcher.cache) == 1  # type: ignore[attr-defined]

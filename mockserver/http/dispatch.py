@@ -71,6 +71,7 @@ class Dispatcher:
         pins: PinBoard,
         limits: Limits,
         clock: Callable[[], Any],
+        frozen_clock: bool = False,
     ) -> None:
         self.router = router
         self.endpoints = endpoints  # by id(operation)
@@ -87,6 +88,7 @@ class Dispatcher:
         self.cache = ResponseCache(limits.cache_entries, limits.cache_bytes)
         self.lane = GenerationLane(limits.generation_threads, limits.generation_queue)
         self.clock = clock
+        self.frozen_clock = frozen_clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -212,10 +214,11 @@ class Dispatcher:
             else:
                 generated = endpoint.responder(request)
         except Impossible as exc:
-            reply = errors.bad_request(operation.error_style, str(exc))
+            reply, clocked = errors.bad_request(operation.error_style, str(exc)), False
         else:
-            reply = _render(generated, operation)
-        return reply, None if _uses_clock(operation, outcome) else key
+            reply, clocked = _render(generated, operation), generated.uses_clock
+        # An answer that depends on "now" is kept only while "now" cannot move (--now).
+        return reply, None if (clocked or _uses_clock(operation, outcome)) and not self.frozen_clock else key
 
 
 def _fault(faults: tuple[Fault, ...], key: bytes) -> int | None:

@@ -259,7 +259,8 @@ def _list_responder(sessions: SessionBodies, operation: Operation) -> ResponderF
         items = [sessions.body(request, world, int(ev.times[i]), int(ev.leaves[i]), int(ev.minutes[i]),
                                int(ev.index[i])) for ev, i in found]
         cursor = next_cursor(request, scope, following)
-        return Generated(success.status, {"items": items, "next_cursor": cursor, "has_more": cursor is not None})
+        page = {"items": items, "next_cursor": cursor, "has_more": cursor is not None}
+        return Generated(success.status, page, uses_clock=True)
 
     return respond
 
@@ -285,8 +286,9 @@ def _get_responder(sessions: SessionBodies) -> ResponderFn:
             events = day_events(world, np.array([leaf], dtype=np.int64), minute // 1440)
             hit = np.flatnonzero((events.minutes == minute) & (events.index == index))
             if len(hit) and events.times[hit[0]] < now.timestamp():
-                return Generated(200, sessions.body(request, world, int(events.times[hit[0]]), leaf, minute, index))
-        return Generated(404, {"error": "not_found", "message": f"Conversation {wanted} not found"})
+                body = sessions.body(request, world, int(events.times[hit[0]]), leaf, minute, index)
+                return Generated(200, body, uses_clock=True)
+        return Generated(404, {"error": "not_found", "message": f"Conversation {wanted} not found"}, uses_clock=True)
 
     return respond
 

@@ -101,7 +101,7 @@ def handoff_responders(contracts: list[Contract], worlds: WorldBook) -> dict[tup
                                          int(request.params.get("limit") or 50))
         items = [_body(got, request, world, int(ev.times[i]), int(ev.leaves[i]), int(ev.minutes[i]), int(ev.index[i]))
                  for ev, i in found]
-        return Generated(200, {"items": items, "next_cursor": next_cursor(request, scope, following)})
+        return Generated(200, {"items": items, "next_cursor": next_cursor(request, scope, following)}, uses_clock=True)
 
     def get_handoff(request: MockRequest) -> Generated:
         world = worlds.get(request.seed, request.scenario)
@@ -114,7 +114,8 @@ def handoff_responders(contracts: list[Contract], worlds: WorldBook) -> dict[tup
             hit = np.flatnonzero((events.minutes == minute) & (events.index == index))
             now = request.now if isinstance(request.now, dt.datetime) else dt.datetime.now(dt.timezone.utc)
             if len(hit) and events.times[hit[0]] < now.timestamp():
-                return Generated(200, _body(got, request, world, int(events.times[hit[0]]), leaf, minute, index))
-        return Generated(404, {"error": "not_found", "message": f"Handoff {wanted} not found"})
+                body = _body(got, request, world, int(events.times[hit[0]]), leaf, minute, index)
+                return Generated(200, body, uses_clock=True)
+        return Generated(404, {"error": "not_found", "message": f"Handoff {wanted} not found"}, uses_clock=True)
 
     return {("feather", listed.operation_id): list_handoffs, ("feather", got.operation_id): get_handoff}

@@ -114,7 +114,7 @@ def _list_responder(resource: Resource, bodies: _Bodies, operation: Operation) -
         scope = resource.collection + "".join(f"&{k}={v}" for k, v in sorted(wanted.items()))
         if request.resolver.deref(page_schema).get("type") == "array":  # a plain list: every entity, no pages
             item = request.resolver.deref(page_schema)["items"]
-            return Generated(success.status, [bodies.row(request, e, item) for e in chosen])
+            return Generated(success.status, [bodies.row(request, e, item) for e in chosen], uses_clock=True)
         try:
             current = page(chosen, int(request.params.get("limit") or 50), request.params.get("cursor"),
                            seed=request.seed, scope=scope)
@@ -124,7 +124,7 @@ def _list_responder(resource: Resource, bodies: _Bodies, operation: Operation) -
         item_schema = request.resolver.deref(page_schema)["properties"]["items"]["items"]
         items = [bodies.row(request, e, item_schema) for e in chosen[current.start:current.stop]]
         return Generated(success.status, {"items": items, "next_cursor": current.next_cursor,
-                                          "has_more": current.has_more})
+                                          "has_more": current.has_more}, uses_clock=True)
 
     return respond
 
@@ -137,7 +137,7 @@ def _get_responder(resource: Resource, bodies: _Bodies) -> ResponderFn:
         wanted = str(request.path_params.get(resource.id_parameter, "")).lower()
         for entity in bodies.entities(request, resource.collection):
             if entity.id == wanted:
-                return Generated(success.status, bodies.full(request, entity))
+                return Generated(success.status, bodies.full(request, entity), uses_clock=True)
         return Generated(404, {"error": "not_found", "message": f"{resource.noun} {wanted} not found"})
 
     return respond

@@ -35,6 +35,7 @@ class Generated:
     status: int
     content: Any  # JSON-able; None for responses without a body
     headers: tuple[tuple[str, str], ...] = ()  # e.g. Retry-After on a forced 429/503
+    uses_clock: bool = False  # the answer depends on the sandbox clock: kept in the reply cache only if it is frozen
 
 
 class Responder(Protocol):
