@@ -110,3 +110,12 @@ def test_connections_are_the_catalog_integrations_with_their_slugs(client: TestC
     assert {row["integration_key"] for row in used} <= {c["integration_key"] for c in connections}
     missing = client.get("/v1/integrations/connections/00000000-0000-4000-8000-000000000000")
     assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+
+
+def test_writes_are_stateless_but_echo_what_was_sent(client: TestClient) -> None:
+    created = client.post("/v1/agents", json={"name": "Night Shift Bot", "description": "Covers the night queue."})
+    assert created.status_code == 201
+    body = created.json()
+    assert body["name"] == "Night Shift Bot" and body["description"] == "Covers the night queue."
+    assert body["created_at"] <= body["updated_at"] <= NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert "Night Shift Bot" not in {a["name"] for a in _walk(client, "/v1/agents", 50)}, "nothing is stored"

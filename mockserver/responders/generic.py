@@ -14,7 +14,7 @@ from faker import Faker
 
 from mockserver.responders.base import Generated, MockRequest
 from mockserver.responders.coherence import make_coherent
-from mockserver.responders.schema_faker import SchemaFaker
+from mockserver.responders.schema_faker import SchemaFaker, fitted
 from mockserver.responders.timeseries import is_timeseries, timeseries_rows, window_labels
 from mockserver.responders.values import ValueSource
 from mockserver.settings import Limits
@@ -67,7 +67,31 @@ def respond_from_schema(request: MockRequest, *, use_examples: bool = True,
         content = make_coherent(content, window_labels(request, LIMITS))
     if response is None:
         content = _within_page_size(content, request.params)
+        content = _echo_body(content, request, success.schema)
     return Generated(success.status, content)
+
+
+def _echo_body(content: object, request: MockRequest, schema: object) -> object:
+    """Writes are stateless but not forgetful: the fields a JSON body sent come back in the reply's fields of the
+    same name where the reply's schema can carry them (name in, the same name out), and the reply's own
+    created_at/updated_at are ordered and not after the sandbox clock."""
+    if not isinstance(content, dict):
+        return content
+    properties = request.resolver.deref(schema).get("properties", {}) if isinstance(schema, dict) else {}
+    if isinstance(request.body, dict):
+        for key, sent in request.body.items():
+            if key in content and key in properties and key != "id":
+                value = fitted(request.resolver, properties[key], sent)
+                if value is not None:
+                    content[key] = value
+    created, updated = content.get("created_at"), content.get("updated_at")
+    if isinstance(created, str) and isinstance(updated, str) and created.endswith("Z") and updated.endswith("Z"):
+        now = request.now.strftime("%Y-%m-%dT%H:%M:%SZ") if hasattr(request.now, "strftime") else None
+        first, last = sorted((created, updated))
+        if now is not None and len(first) == len(now) == len(last):
+            first, last = min(first, now), min(last, now)
+        content["created_at"], content["updated_at"] = first, last
+    return content
 
 
 _PAGE_SIZE_PARAMETERS = ("limit", "per_page", "page_size")

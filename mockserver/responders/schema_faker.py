@@ -123,17 +123,7 @@ class SchemaFaker:
             value = self.echo["__resource_id__"]
         else:
             return None
-        target = self.resolver.deref(sub)
-        branches = [self.resolver.deref(b) for b in target.get("anyOf", [target])]
-        if isinstance(value, str) and any(b.get("type") == "string" and _string_fits(value, b) for b in branches):
-            return value
-        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
-            value = int(value)  # /pets/7 -> {"id": 7} where the id is an integer
-        if isinstance(value, int) and not isinstance(value, bool) and any(
-                b.get("type") == "integer" and b.get("minimum", value) <= value <= b.get("maximum", value)
-                and not (b.get("multipleOf") and value % b["multipleOf"]) for b in branches):
-            return value
-        return None
+        return fitted(self.resolver, sub, value)
 
     def _array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
         low = schema.get("minItems", 0)
@@ -191,6 +181,24 @@ class SchemaFaker:
         if "exclusiveMaximum" in schema and value >= schema["exclusiveMaximum"]:
             value = float(schema["exclusiveMaximum"]) - 0.01
         return value
+
+
+def fitted(resolver: Resolver, schema: Any, value: Any) -> Any:
+    """``value`` as the field ``schema`` can carry it (a digit string becomes an integer id), or None if it cannot:
+    strings of the right format and constraints, integers within bounds, booleans."""
+    target = resolver.deref(schema)
+    branches = [resolver.deref(b) for b in target.get("anyOf", [target])]
+    if isinstance(value, bool):
+        return value if any(b.get("type") == "boolean" for b in branches) else None
+    if isinstance(value, str) and any(b.get("type") == "string" and _string_fits(value, b) for b in branches):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
+        value = int(value)  # /pets/7 -> {"id": 7} where the id is an integer
+    if isinstance(value, int) and any(
+            b.get("type") == "integer" and b.get("minimum", value) <= value <= b.get("maximum", value)
+            and not (b.get("multipleOf") and value % b["multipleOf"]) for b in branches):
+        return value
+    return None
 
 
 def _string_fits(value: str, schema: dict[str, Any]) -> bool:
