@@ -57,3 +57,21 @@ def test_an_unknown_scheme_type_is_one_clear_startup_error(tmp_path: Path) -> No
     broken.write_text(json.dumps(document))
     with pytest.raises(ContractError, match="security scheme 'x' has an unknown type 'kerberos'"):
         load_contract(broken)
+
+
+def test_an_example_that_breaks_its_schema_is_not_served(tmp_path: Path) -> None:
+    document = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/pets/{id}": {"get": {
+        "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "ok", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Pet"},
+            "examples": {"good": {"value": {"id": 1, "name": "Rex"}}, "bad": {"value": {"id": "one"}}}}}}}}}},
+        "components": {"schemas": {"Pet": {"type": "object", "required": ["id", "name"], "properties": {
+            "id": {"type": "integer"}, "name": {"type": "string"}}}}}}
+    spec = tmp_path / "pets.json"
+    spec.write_text(json.dumps(document))
+    contract = load_contract(spec)
+    assert list(contract.operations[0].responses[200].examples) == ["good"]
+    assert any("example 'bad' does not match its schema" in w for w in contract.warnings)
+    with make_client(specs=(spec,)) as client:
+        assert client.get("/pets/1", headers={"prefer": "example=bad"}).status_code == 400
+        assert client.get("/pets/1").json() == {"id": 1, "name": "Rex"}

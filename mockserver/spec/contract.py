@@ -15,6 +15,7 @@ import orjson
 import yaml
 
 from mockserver.spec.checks import ContractProblem, check_document, pointer
+from mockserver.spec.examples import ExampleChecker
 from mockserver.spec.model import (
     ErrorStyle,
     Operation,
@@ -65,6 +66,7 @@ def load_contract(path: Path) -> Contract:
     resolver = Resolver(document)
     style = _error_style(document)
     schemes = _security_schemes(document, path, warnings)
+    checker = ExampleChecker(document)
     operations = []
     for template, item in document.get("paths", {}).items():
         shared_params = item.get("parameters", [])
@@ -74,12 +76,25 @@ def load_contract(path: Path) -> Contract:
                 continue
             try:
                 operations.append(
-                    _operation(name, method, template, op, shared_params, resolver, schemes, document, style)
+                    _operation(name, method, template, op, shared_params, resolver, schemes, document, style,
+                               checker, warnings)
                 )
             except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a shape the checks did not foresee
                 raise ContractError(f"{path}: {pointer('paths', template, method)}: cannot read this operation "
                                     f"({type(exc).__name__}: {exc})") from None
-    return Contract(name, path, raw, document, resolver, operations, style, warnings)
+    return Contract(name, path, raw, document, resolver, operations, style, _condensed(warnings))
+
+
+def _condensed(warnings: list[str], shown: int = 5) -> list[str]:
+    """At most ``shown`` lines about invalid examples, then their count: a large public contract can have hundreds."""
+    examples = [w for w in warnings if ": example " in w and "generated data is served instead" in w]
+    if len(examples) <= shown:
+        return warnings
+    hidden = set(examples[shown:])
+    kept = [w for w in warnings if w not in hidden]
+    kept.append(f"... and {len(hidden)} more response examples that do not match their schemas "
+                "(generated data is served instead)")
+    return kept
 
 
 def _parse(path: Path, raw: bytes) -> Any:
@@ -151,6 +166,8 @@ def _operation(
     schemes: dict[str, SecurityScheme],
     document: dict[str, Any],
     style: ErrorStyle,
+    checker: ExampleChecker,
+    warnings: list[str],
 ) -> Operation:
     params: dict[tuple[str, str], Parameter] = {}
     for raw in [*shared_params, *op.get("parameters", [])]:
@@ -185,6 +202,8 @@ def _operation(
         examples = {k: resolver.deref(v).get("value") for k, v in media_obj.get("examples", {}).items()}
         if "example" in media_obj:
             examples.setdefault("default", media_obj["example"])
+        examples = checker.keep_valid(media_obj.get("schema"), examples, f"{method.upper()} {template} {status}",
+                                      warnings)
         responses[int(status)] = ResponseSpec(int(status), media, media_obj.get("schema"), examples)
     operation_id = op.get("operationId") or f"{method}_{template}"
     return Operation(
