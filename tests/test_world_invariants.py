@@ -379,3 +379,16 @@ def test_few_events_give_plausible_latency() -> None:
         assert stats.p50[i] <= stats.p90[i] <= stats.p95[i] <= stats.p99[i] <= stats.max[i]
         assert stats.avg[i] <= stats.max[i]
     assert stats.max[0] == 0.0 and stats.p50[0] == 0.0
+
+
+@settings(max_examples=15)
+@given(day=st.dates(dt.date(2025, 1, 1), dt.date(2026, 1, 14)),
+       path=st.sampled_from(["/v1/analytics/integrations/latency-timeseries", "/v1/analytics/tools/performance/timeseries"]))
+def test_a_day_average_is_the_count_weighted_mean_of_its_hours(client: TestClient, day: dt.date, path: str) -> None:
+    window = {"start_date": str(day), "end_date": str(day)}
+    (whole,) = client.get(path, params={**window, "granularity": "day"}).json()
+    hours = client.get(path, params={**window, "granularity": "hour"}).json()
+    assert sum(h["invocations"] for h in hours) == whole["invocations"]
+    weighted = sum(h["invocations"] * h["avg_ms"] for h in hours) / max(whole["invocations"], 1)
+    assert abs(weighted - whole["avg_ms"]) <= 0.01, (weighted, whole["avg_ms"])
+    assert all(h["avg_ms"] <= h["max_ms"] for h in hours + [whole])

@@ -82,7 +82,7 @@ _SAMPLING = 7  # stream id of the per-bucket sampling noise
 
 
 def sampled(stats: LatencyStats, seed: int, starts: NDArray[np.int64], width_seconds: int, n: NDArray[np.int64]) -> LatencyStats:
-    """What one bucket's measured latencies look like: the fitted figures times a sampling wobble.
+    """What one bucket's measured latencies look like: the fitted percentiles times a sampling wobble.
 
     The wobble is keyed by (seed, bucket start, bucket width) only, so it is the
     same for every filter (a slow minute is slow for everyone, like shared
@@ -92,10 +92,13 @@ def sampled(stats: LatencyStats, seed: int, starts: NDArray[np.int64], width_sec
     count = np.asarray(n, dtype=np.float64)
     sigma = np.minimum(0.35, 0.04 + 0.6 / np.sqrt(count + 1.0))
     z = standard_normal(hash_keys(seed, _SAMPLING, width_seconds, starts))
-    factor = np.exp(sigma * z - sigma * sigma / 2.0)
+    # One event is what it is: no wobble, every figure is that event.
+    factor = np.where(count <= 1, 1.0, np.exp(sigma * z - sigma * sigma / 2.0))
 
     def scaled(values: F64) -> F64:
         return np.round(values * factor, 2)
 
+    # The average is not wobbled: it is the bucket's latency sum over its count, so a coarser bucket's average is
+    # exactly the count-weighted mean of its parts' (within rounding); the maximum is never below it.
     return LatencyStats(scaled(stats.p50), scaled(stats.p90), scaled(stats.p95), scaled(stats.p99),
-                        scaled(stats.avg), scaled(stats.max))
+                        stats.avg, np.maximum(scaled(stats.max), stats.avg))
