@@ -9,6 +9,7 @@ from typing import Any, Callable
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from starlette.testclient import TestClient
 
 from mockserver.analytics import integrations, sessions
 from mockserver.analytics.query import AnalyticsQuery
@@ -383,7 +384,8 @@ def test_few_events_give_plausible_latency() -> None:
 
 @settings(max_examples=15)
 @given(day=st.dates(dt.date(2025, 1, 1), dt.date(2026, 1, 14)),
-       path=st.sampled_from(["/v1/analytics/integrations/latency-timeseries", "/v1/analytics/tools/performance/timeseries"]))
+       path=st.sampled_from(["/v1/analytics/integrations/latency-timeseries",
+                             "/v1/analytics/tools/performance/timeseries"]))
 def test_a_day_average_is_the_count_weighted_mean_of_its_hours(client: TestClient, day: dt.date, path: str) -> None:
     window = {"start_date": str(day), "end_date": str(day)}
     (whole,) = client.get(path, params={**window, "granularity": "day"}).json()
