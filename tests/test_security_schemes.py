@@ -75,3 +75,19 @@ def test_an_example_that_breaks_its_schema_is_not_served(tmp_path: Path) -> None
     with make_client(specs=(spec,)) as client:
         assert client.get("/pets/1", headers={"prefer": "example=bad"}).status_code == 400
         assert client.get("/pets/1").json() == {"id": 1, "name": "Rex"}
+
+
+def test_a_contract_with_its_own_error_shape_gets_it_for_invalid_requests() -> None:
+    from mockserver.spec.examples import ExampleChecker
+
+    petstore = Path(__file__).parent / "data" / "petstore-3.0.json"
+    document = json.loads(petstore.read_text())
+    with make_client(specs=(petstore,)) as client:
+        refused = client.get("/pets", params={"limit": "lots"})
+    assert refused.status_code == 400, "no 422 or 400 documented: the default error response, as a 400"
+    body = refused.json()
+    assert body["code"] == 400 and "query.limit" in body["message"] and "valid integer" in body["message"]
+    error_schema = document["components"]["schemas"]["Error"]
+    warnings: list[str] = []
+    assert ExampleChecker(document).keep_valid(error_schema, {"reply": body}, "test", warnings) == {"reply": body}
+    assert warnings == []

@@ -24,6 +24,7 @@ from mockserver.http.security import Authenticator
 from mockserver.http.validation import RequestValidator, ValidRequest
 from mockserver.pinned import PinBoard
 from mockserver.responders.base import Generated, Impossible, MockRequest
+from mockserver.responders.contract_errors import contract_error_body
 from mockserver.responders.preferred import outage, respond_preferred
 from mockserver.settings import Limits
 from mockserver.spec.model import Operation
@@ -184,6 +185,10 @@ class Dispatcher:
         except (BodyParseError, BodyTooDeep) as exc:
             return errors.bad_request(operation.error_style, str(exc)), raw_key
         if isinstance(outcome, list):
+            if operation.invalid_request is not None:  # a contract with its own error shape (responders/contract_errors.py)
+                reasons = [f"{'.'.join(str(p) for p in item['loc'])}: {item['msg']}" for item in outcome]
+                body = contract_error_body(operation.invalid_request, endpoint.resolver, reasons)
+                return json_reply(operation.invalid_request.status, body, reason=reasons[0]), raw_key
             return errors.validation_failed(outcome), raw_key
         fingerprint = _fingerprint(operation, outcome, path_params)
         key = digest(orjson.dumps([seed, scenario, prefs.code, prefs.example, prefs.dynamic]), fingerprint)

@@ -206,6 +206,7 @@ def _operation(
                                       warnings)
         responses[int(status)] = ResponseSpec(int(status), media, media_obj.get("schema"), examples)
     operation_id = op.get("operationId") or f"{method}_{template}"
+    invalid = None if _speaks_fastapi(document, style) else _invalid_request_response(op, responses, resolver)
     return Operation(
         contract=contract,
         method=method.upper(),
@@ -216,4 +217,27 @@ def _operation(
         security=security,
         responses=responses,
         error_style=style,
+        invalid_request=invalid,
     )
+
+
+def _speaks_fastapi(document: dict[str, Any], style: ErrorStyle) -> bool:
+    """Feather and Weave (and any contract FastAPI generated: it has HTTPValidationError) answer FastAPI's 422."""
+    schemas = document.get("components", {}).get("schemas", {})
+    return style != "fastapi" or "HTTPValidationError" in schemas or document.get("x-mockserver-error-style") == "fastapi"
+
+
+def _invalid_request_response(op: dict[str, Any], responses: dict[int, ResponseSpec],
+                              resolver: Resolver) -> ResponseSpec | None:
+    for status in (422, 400, *sorted(s for s in responses if 400 <= s < 500)):
+        spec = responses.get(status)
+        if spec is not None and spec.schema is not None:
+            return spec
+    default = op.get("responses", {}).get("default")
+    if default is not None:
+        content = resolver.deref(default).get("content", {})
+        media = "application/json" if "application/json" in content else next(iter(content), None)
+        schema = content.get(media, {}).get("schema") if media else None
+        if schema is not None and media is not None and "json" in media:
+            return ResponseSpec(400, media, schema, {})
+    return None

@@ -76,6 +76,9 @@ class Operation:
     responses: dict[int, ResponseSpec]
     error_style: ErrorStyle
     extras: dict[str, Any] = field(default_factory=dict)
+    # Where the contract is not a FastAPI one: the documented response an invalid request gets (422, else 400,
+    # else the first 4xx, else ``default`` as 400), in that response's own shape. None: FastAPI's 422.
+    invalid_request: ResponseSpec | None = None
 
     @property
     def success(self) -> ResponseSpec | None:
