@@ -91,3 +91,30 @@ def test_a_contract_with_its_own_error_shape_gets_it_for_invalid_requests() -> N
     warnings: list[str] = []
     assert ExampleChecker(document).keep_valid(error_schema, {"reply": body}, "test", warnings) == {"reply": body}
     assert warnings == []
+
+
+def test_responses_come_in_their_declared_media_type(tmp_path: Path) -> None:
+    row = {"type": "object", "required": ["id", "name"], "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}
+    rows = {"type": "array", "minItems": 2, "maxItems": 3, "items": row}
+
+    def served(media: str, schema: dict) -> dict:
+        return {"get": {"responses": {"200": {"description": "ok", "content": {media: {"schema": schema}}}}}}
+
+    document = {"openapi": "3.1.0", "info": {"title": "media", "version": "1"}, "paths": {
+        "/lines": served("application/jsonl", rows), "/table": served("text/csv", rows),
+        "/note": served("text/plain", {"type": "string"}), "/events": served("text/event-stream", rows)}}
+    spec = tmp_path / "media.json"
+    spec.write_text(json.dumps(document))
+    with make_client(specs=(spec,)) as client:
+        lines = client.get("/lines")
+        assert lines.headers["content-type"] == "application/jsonl"
+        parsed = [json.loads(line) for line in lines.text.splitlines()]
+        assert 2 <= len(parsed) <= 3 and all(set(item) >= {"id", "name"} for item in parsed)
+        table = client.get("/table")
+        assert table.headers["content-type"].startswith("text/csv")
+        header, *body = table.text.splitlines()
+        assert header.split(",")[:2] == ["id", "name"] and 2 <= len(body) <= 3
+        note = client.get("/note")
+        assert note.headers["content-type"].startswith("text/plain") and not note.text.startswith('"')
+        events = client.get("/events").text
+        assert events.startswith("data: {") and events.count("\n\n") >= 2

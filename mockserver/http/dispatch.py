@@ -18,6 +18,7 @@ from mockserver.http import errors
 from mockserver.http.body import BodyParseError, BodyTooDeep
 from mockserver.http.cache import ResponseCache, digest
 from mockserver.http.lane import GenerationLane, Overloaded
+from mockserver.http.media import render_body
 from mockserver.http.prefer import Preferences, PreferError, parse_prefer
 from mockserver.http.reply import Reply, dump_json, json_reply
 from mockserver.http.security import Authenticator
@@ -250,10 +251,11 @@ def _uses_clock(operation: Operation, outcome: ValidRequest) -> bool:
 
 
 def _render(generated: Generated, operation: Operation) -> Reply:
-    if generated.content is None and operation.responses.get(generated.status, None) is not None \
-            and operation.responses[generated.status].media_type is None:
+    spec = operation.responses.get(generated.status)
+    if generated.content is None and spec is not None and spec.media_type is None:
         return Reply(generated.status, b"", None, generated.headers)
-    return Reply(generated.status, dump_json(generated.content), "application/json", generated.headers)
+    body, content_type = render_body(generated.content, spec.media_type if spec is not None else None)
+    return Reply(generated.status, body, content_type, generated.headers)
 
 
 def _fingerprint(operation: Operation, outcome: ValidRequest, path_params: dict[str, str]) -> bytes:
