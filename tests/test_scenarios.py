@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numpy.typing import NDArray
 from starlette.testclient import TestClient
 
 from mockserver.analytics import integrations, sessions
@@ -18,8 +21,9 @@ from mockserver.paths import BUNDLED_CONTRACTS, FIXTURES_DIR
 from mockserver.pinned import PinnedError, load_pins
 from mockserver.settings import Limits
 from mockserver.spec.contract import load_contract
-from mockserver.world.calendar import Granularity
+from mockserver.world.calendar import Granularity, Window, weekday
 from mockserver.world.scenarios import ScenarioError, load_scenarios
+from mockserver.world.traffic import series
 from mockserver.world.world import WorldBook
 from tests import strategies as S
 from tests.conftest import make_client
@@ -75,11 +79,26 @@ def test_empty_is_a_new_account(client: TestClient) -> None:
     assert sum(b["count"] for b in response.json()["buckets"]) == 0
 
 
-def test_growth_trends_up_week_over_week(client: TestClient) -> None:
-    weeks = _get(client, BASE + "usage-timeseries", {"start_date": "2026-01-05", "end_date": "2026-03-29",
-                                                      "granularity": "week"}, "scenario=growth")
-    totals = [w["invocations"] for w in weeks]
-    assert totals == sorted(totals) and totals[-1] > 1.6 * totals[0]
+@pytest.mark.parametrize("start, end", [("2025-01-06", "2025-03-30"), ("2026-10-05", "2026-12-27"),
+                                        ("2027-10-04", "2027-12-26")])
+def test_growth_trends_up_week_over_week(client: TestClient, start: str, end: str) -> None:
+    """1.5 % a week on top of the world's own weeks, from 2025 through 2027 (the sandbox's clock sits inside)."""
+    window = {"start_date": start, "end_date": end, "granularity": "week"}
+    grown = [w["invocations"] for w in _get(client, BASE + "usage-timeseries", window, "scenario=growth")]
+    normal = [w["invocations"] for w in _get(client, BASE + "usage-timeseries", window)]
+    ratios = [g / n for g, n in zip(grown, normal)]
+    assert ratios == sorted(ratios), "each week is further above the world's own than the one before"
+    steps = [b / a for a, b in zip(ratios, ratios[1:])]
+    assert all(1.005 < step < 1.025 for step in steps), steps
+    assert sum(grown) > sum(normal) if start >= "2026-07-06" else sum(grown) < sum(normal)
+
+
+def test_growth_holds_still_outside_its_three_years(client: TestClient) -> None:
+    window = {"start_date": "2028-03-06", "end_date": "2028-04-30", "granularity": "week"}
+    grown = [w["invocations"] for w in _get(client, BASE + "usage-timeseries", window, "scenario=growth")]
+    normal = [w["invocations"] for w in _get(client, BASE + "usage-timeseries", window)]
+    ratios = [g / n for g, n in zip(grown, normal)]
+    assert all(abs(r / ratios[0] - 1) < 0.01 for r in ratios) and ratios[0] > 2.5
 
 
 def test_degraded_is_slow_but_working(client: TestClient) -> None:
@@ -278,3 +297,80 @@ def test_a_fault_status_outside_the_outages_stops_startup(tmp_path: Path) -> Non
     too_many = _with_scenario(tmp_path / "b", "many", "faults:\n  - {status: 503, rate: 0.7}\n  - {status: 500, rate: 0.7}\n")
     with pytest.raises(ScenarioError, match="add up to at most 1"):
         make_client(fixtures=too_many)
+
+
+def _unit_volumes(table_counts: NDArray[np.int64], unit: NDArray[np.int64]) -> NDArray[np.int64]:
+    out = np.zeros((int(unit.max()) + 1, table_counts.shape[1]), dtype=np.int64)
+    np.add.at(out, unit, table_counts)
+    return out
+
+
+@st.composite
+def _windows_at(draw: st.DrawFn) -> tuple[Window, Granularity]:
+    granularity = draw(st.sampled_from(S.GRANULARITIES))
+    return draw(S.windows(S.MAX_DAYS[granularity])), granularity
+
+
+@settings(max_examples=30, deadline=None)
+@given(S.seeds, _windows_at(), st.sampled_from(["incident", "degraded"]), st.sampled_from(["integrations", "sessions", "tools"]))
+def test_converting_scenarios_keep_every_volume(seed: int, window_and_granularity: tuple[Window, Granularity],
+                                                scenario: str, family: str) -> None:
+    """incident and degraded change outcomes, never volume: every unit (a tool and agent, an integration's slug
+    and mode, a channel and priority) has the world's own count in every hour (incident) or day (degraded), and
+    every bucket the effect does not reach is the world's own, leaf for leaf."""
+    window, granularity = window_and_granularity
+    world, changed = BOOK.get(seed, "baseline"), BOOK.get(seed, scenario)
+    table = getattr(world, family)
+    every = np.arange(len(table))
+    own = series(table, every, window, granularity, world.params)
+    converted = series(getattr(changed, family), every, window, granularity, changed.params)
+    own_units, converted_units = _unit_volumes(own.counts, table.unit), _unit_volumes(converted.counts, table.unit)
+    # Volume is kept at the effect's resolution (docs/scenarios.md): per hour for incident's afternoons, per day
+    # for degraded's whole days; inside that, events are placed anew.
+    per_bucket = {Granularity.MINUTE: 60 if scenario == "incident" else 1440,
+                  Granularity.HOUR: 1 if scenario == "incident" else 24}.get(granularity, 1)
+    own_units, converted_units = (u.reshape(len(u), -1, per_bucket).sum(axis=2) for u in (own_units, converted_units))
+    assert (own_units == converted_units).all()
+    if scenario == "incident" and granularity in (Granularity.HOUR, Granularity.MINUTE):
+        hour = (own.starts // 3600) % 24
+        tuesday_afternoon = (weekday(own.starts // 86400) == 1) & (hour >= 14) & (hour < 18)
+        assert (own.counts[:, ~tuesday_afternoon] == converted.counts[:, ~tuesday_afternoon]).all()
+
+
+def test_incident_converts_outcomes_hour_by_hour(client: TestClient) -> None:
+    """On an incident Tuesday every hour has the world's own sessions and calls; in 14:00-18:00 more of them
+    are escalated or fail."""
+    normal = _get(client, "/v1/analytics/sessions/escalation-rate", TUESDAY)
+    hit = _get(client, "/v1/analytics/sessions/escalation-rate", TUESDAY, "scenario=incident")
+    assert [r["total_sessions"] for r in hit] == [r["total_sessions"] for r in normal]
+    assert sum(h["escalated_sessions"] for h in hit[14:18]) > 1.5 * sum(n["escalated_sessions"] for n in normal[14:18])
+    assert hit[:14] == normal[:14] and hit[18:] == normal[18:]
+    calls = _get(client, BASE + "usage-timeseries", {**TUESDAY, "integration_key": "slack"})
+    failing = _get(client, BASE + "usage-timeseries", {**TUESDAY, "integration_key": "slack"}, "scenario=incident")
+    assert [r["invocations"] for r in failing] == [r["invocations"] for r in calls]
+    assert all(f["vendor_errors"] > 5 * max(c["vendor_errors"], 1) for f, c in zip(failing[14:18], calls[14:18]))
+    tools_normal = _get(client, "/v1/analytics/tools/usage/timeseries", TUESDAY)
+    tools_hit = _get(client, "/v1/analytics/tools/usage/timeseries", TUESDAY, "scenario=incident")
+    assert [r["invocations"] for r in tools_hit] == [r["invocations"] for r in tools_normal]
+    assert sum(r["failed"] for r in tools_hit[14:18]) > 2 * sum(r["failed"] for r in tools_normal[14:18])
+
+
+def test_degraded_keeps_traffic_and_fails_more(client: TestClient) -> None:
+    week = {"start_date": "2026-03-02", "end_date": "2026-03-08", "granularity": "day"}
+    normal = _get(client, "/v1/analytics/tools/usage/timeseries", week)
+    slow = _get(client, "/v1/analytics/tools/usage/timeseries", week, "scenario=degraded")
+    assert [r["invocations"] for r in slow] == [r["invocations"] for r in normal]
+    assert sum(r["failed"] for r in slow) > 1.1 * sum(r["failed"] for r in normal)
+
+
+@pytest.mark.parametrize("effect, message", [
+    ("{family: tools, always: true, rates: {failed: 2}, outcomes: {failed: 2}}", "not both"),
+    ("{family: tools, always: true, outcomes: {'*': 2}}", "'*'"),
+    ("{family: tools, ramp: {anchor: '2026-01-05', per_week: 1.1}, outcomes: {failed: 2}}", "a ramp changes volume"),
+    ("{family: tools, ramp: {anchor: '2026-01-05', per_week: 1.5}}", "would pass 8x"),
+    ("{family: tools, always: true, rate: {failed: 2}}", "unknown effect keys ['rate']"),
+])
+def test_bad_effects_stop_startup_with_a_reason(tmp_path: Path, effect: str, message: str) -> None:
+    (tmp_path / "bad.yaml").write_text(f"description: bad\neffects:\n  - {effect}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=re.escape(message)):
+        load_scenarios(tmp_path)

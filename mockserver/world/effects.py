@@ -7,6 +7,8 @@ granularities and filters, rates still match their counts, inside any scenario.
 An effect's schedule gives, for each (day, hour), a strength ``s``; the effect
 multiplies a rate by ``factor ** s``. Strength 1 inside a time range and 0
 outside gives an on/off overlay; strength "weeks since an anchor" gives growth.
+A *converting* effect (``outcomes:`` in a scenario file) multiplies the odds of
+outcomes instead, keeping every volume (``traffic.py``).
 """
 
 from __future__ import annotations
@@ -62,15 +64,17 @@ class Weekly:
 class Ramp:
     """Steady change from an anchor day: strength = weeks since the anchor (negative before).
 
-    The ramp holds still beyond ``limit_weeks`` either side, so a date years away
-    does not multiply volumes (and the work to split them) without bound.
+    The ramp runs from ``first_day`` to ``last_day`` and holds still outside them,
+    so a date years away does not multiply volumes (and the work to split them)
+    without bound.
     """
 
     anchor_day: int
-    limit_weeks: float = 26.0
+    first_day: int
+    last_day: int
 
     def strength(self, days: I64) -> F64:
-        weeks = np.clip((days - self.anchor_day).astype(np.float64) / 7.0, -self.limit_weeks, self.limit_weeks)
+        weeks = (np.clip(days, self.first_day, self.last_day) - self.anchor_day).astype(np.float64) / 7.0
         return np.repeat(weeks[:, None], 24, axis=1)
 
 
@@ -80,7 +84,11 @@ class Effect:
     selector: dict[str, frozenset[str]] = field(default_factory=dict)  # dimension -> values; empty = all
     rate: dict[str, float] = field(default_factory=dict)  # outcome kind ("*" = every kind) -> factor
     latency: float = 1.0
-    family: str = "integrations"  # which leaf table it acts on: integrations | sessions
+    family: str = "integrations"  # which leaf table it acts on: integrations | sessions | tools
+    # False: ``rate`` multiplies the leaves' rates (volume changes). True: ``rate`` multiplies the odds of each
+    # outcome inside a volume unit, and the world's events in the effect's hours are re-assigned outcomes by those
+    # odds: every count of the world without the effect is kept except which outcome an event had.
+    converts: bool = False
 
     def leaf_mask(self, dims: dict[str, NDArray[np.str_]], kinds: NDArray[np.str_]) -> tuple[NDArray[np.bool_], F64]:
         """Which leaves the effect touches, and each one's rate factor."""

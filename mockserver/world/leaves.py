@@ -34,6 +34,8 @@ class LeafTable:
     daily_rate: NDArray[np.float64]  # expected events on a day with weekday factor 1
     latency_m1: NDArray[np.float64]  # E[latency] per event, ms
     latency_m2: NDArray[np.float64]  # E[latency^2] per event, ms^2
+    unit: NDArray[np.int64]  # the volume unit per leaf: leaves that differ only in their outcome share one
+    unit_keys: NDArray[np.uint64]  # stable random-stream key per unit
     family: str = "integrations"
 
     def __len__(self) -> int:
@@ -46,6 +48,20 @@ class LeafTable:
             if value is not None:
                 mask &= self.dims[dim] == value
         return np.flatnonzero(mask)
+
+
+def _units(family: str, *columns: NDArray[np.str_]) -> tuple[NDArray[np.int64], NDArray[np.uint64]]:
+    """Number the volume units (equal values in every column given), in order of first appearance.
+
+    A unit is what one event belongs to before its outcome is known (an integration call by key, slug and mode;
+    a session by channel and priority; a tool call by tool and agent): scenarios that convert outcomes keep
+    each unit's count.
+    """
+    index: dict[tuple[str, ...], int] = {}
+    unit = np.array([index.setdefault(tuple(str(c[i]) for c in columns), len(index)) for i in range(len(columns[0]))],
+                    dtype=np.int64)
+    keys = np.array([stable_key(family + "-unit", *names) for names in index], dtype=np.uint64)
+    return unit, keys
 
 
 def _lognormal_moments(median: float, sigma: float) -> tuple[float, float]:
@@ -67,13 +83,15 @@ def integration_leaves(catalog: Catalog) -> LeafTable:
                     rows.append((integration.key, slug, mode, outcome, kind, group, rate, m1 * slower,
                                  m2 * slower * slower))
     names = tuple(i.key for i in catalog.integrations)
+    dims = {
+        "integration_key": np.array([r[0] for r in rows]),
+        "slug": np.array([r[1] for r in rows]),
+        "mode": np.array([r[2] for r in rows]),
+        "error_category": np.array([r[3] for r in rows]),
+    }
+    unit, unit_keys = _units("integration", dims["integration_key"], dims["slug"], dims["mode"])
     return LeafTable(
-        dims={
-            "integration_key": np.array([r[0] for r in rows]),
-            "slug": np.array([r[1] for r in rows]),
-            "mode": np.array([r[2] for r in rows]),
-            "error_category": np.array([r[3] for r in rows]),
-        },
+        dims=dims,
         kind=np.array([r[4] for r in rows]),
         keys=np.array([stable_key("integration", *r[:4]) for r in rows], dtype=np.uint64),
         group=np.array([r[5] for r in rows], dtype=np.int64),
@@ -82,6 +100,8 @@ def integration_leaves(catalog: Catalog) -> LeafTable:
         daily_rate=np.array([r[6] for r in rows]),
         latency_m1=np.array([r[7] for r in rows]),
         latency_m2=np.array([r[8] for r in rows]),
+        unit=unit,
+        unit_keys=unit_keys,
     )
 
 
@@ -96,9 +116,11 @@ def session_leaves(catalog: Catalog) -> LeafTable:
                     rows.append((channel.name, priority, status, outcome, group, rate))
     names = tuple(c.name for c in catalog.channels)
     zeros = np.zeros(len(rows))
+    dims = {"channel": np.array([r[0] for r in rows]), "priority": np.array([r[1] for r in rows]),
+            "status": np.array([r[2] for r in rows])}
+    unit, unit_keys = _units("session", dims["channel"], dims["priority"])
     return LeafTable(
-        dims={"channel": np.array([r[0] for r in rows]), "priority": np.array([r[1] for r in rows]),
-              "status": np.array([r[2] for r in rows])},
+        dims=dims,
         kind=np.array([r[3] for r in rows]),
         keys=np.array([stable_key("session", r[0], r[1], r[2], r[3]) for r in rows], dtype=np.uint64),
         group=np.array([r[4] for r in rows], dtype=np.int64),
@@ -107,6 +129,8 @@ def session_leaves(catalog: Catalog) -> LeafTable:
         daily_rate=np.array([r[5] for r in rows]),
         latency_m1=zeros,
         latency_m2=zeros,
+        unit=unit,
+        unit_keys=unit_keys,
         family="sessions",
     )
 
@@ -137,8 +161,10 @@ def tool_leaves(catalog: Catalog) -> LeafTable:
                              rate, m1 * attempts1, m2 * attempts2))
     names = tuple(t.id for t in catalog.tools)
     columns = ("tool_id", "tool_type", "provider", "agent_id", "revision_id", "error_category")
+    dims = {name: np.array([r[i] for r in rows], dtype=str) for i, name in enumerate(columns)}
+    unit, unit_keys = _units("tool-call", dims["tool_id"], dims["agent_id"])
     return LeafTable(
-        dims={name: np.array([r[i] for r in rows], dtype=str) for i, name in enumerate(columns)},
+        dims=dims,
         kind=np.array([r[6] for r in rows], dtype=str),
         keys=np.array([stable_key("tool-call", r[0], r[3], r[5]) for r in rows], dtype=np.uint64),
         group=np.array([r[7] for r in rows], dtype=np.int64),
@@ -147,6 +173,8 @@ def tool_leaves(catalog: Catalog) -> LeafTable:
         daily_rate=np.array([r[8] for r in rows], dtype=np.float64),
         latency_m1=np.array([r[9] for r in rows], dtype=np.float64),
         latency_m2=np.array([r[10] for r in rows], dtype=np.float64),
+        unit=unit,
+        unit_keys=unit_keys,
         family="tools",
     )
 

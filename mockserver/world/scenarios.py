@@ -11,6 +11,7 @@ a scenario; no code changes.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,8 @@ __all__ = ["Scenario", "Fault", "ScenarioError", "load_scenarios", "NAME_PATTERN
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _FAMILIES = ("integrations", "sessions", "tools")
+# A ramp's factor stays within 1/_MAX_RAMP.._MAX_RAMP: the work to split counts grows with them.
+_MAX_RAMP = 8.0
 
 
 class ScenarioError(Exception):
@@ -80,23 +83,39 @@ def _scenario(name: str, raw: dict[str, Any], path: Path) -> Scenario:
 
 
 def _effect(spec: dict[str, Any]) -> Effect:
+    unknown = set(spec) - {"family", "select", "rates", "outcomes", "latency", "ramp", "weekly", "between", "always"}
+    if unknown:
+        raise ValueError(f"unknown effect keys {sorted(unknown)}")
     family = spec["family"]
     if family not in _FAMILIES:
         raise ValueError(f"effect family must be one of {_FAMILIES}, got {family!r}")
     selector = {str(dim): frozenset(str(v) for v in values) for dim, values in (spec.get("select") or {}).items()}
-    rates = {str(kind): float(factor) for kind, factor in (spec.get("rates") or {}).items()}
+    if "rates" in spec and "outcomes" in spec:
+        raise ValueError("an effect has either rates (volume changes) or outcomes (volume kept), not both")
+    converts = "outcomes" in spec
+    rates = {str(kind): float(factor) for kind, factor in (spec.get("outcomes" if converts else "rates") or {}).items()}
+    if converts and "*" in rates:
+        raise ValueError("outcomes multiplies the odds of named outcome kinds; '*' would change nothing")
     latency = float(spec.get("latency", 1.0))
     if min([latency, *rates.values()]) < 0:
         raise ValueError("multipliers must be >= 0")
     schedule: Schedule
     if "ramp" in spec:
         ramp = spec["ramp"]
-        anchor = dt.date.fromisoformat(str(ramp["anchor"]))
+        if converts:
+            raise ValueError("a ramp changes volume: give it rates, not outcomes")
+        anchor = day_number(dt.date.fromisoformat(str(ramp["anchor"])))
+        first = day_number(dt.date.fromisoformat(str(ramp["from"]))) if "from" in ramp else anchor - 182
+        last = day_number(dt.date.fromisoformat(str(ramp["to"]))) if "to" in ramp else anchor + 182
         per_week = float(ramp["per_week"])
         if per_week <= 0:
             raise ValueError("ramp.per_week must be > 0")
+        if not first <= anchor <= last:
+            raise ValueError("ramp: from <= anchor <= to")
+        if abs(math.log(per_week)) * max(anchor - first, last - anchor) / 7 > math.log(_MAX_RAMP):
+            raise ValueError(f"ramp: the factor would pass {_MAX_RAMP:g}x either way; shorten from/to or per_week")
         rates = {"*": per_week}
-        schedule = Ramp(day_number(anchor))
+        schedule = Ramp(anchor, first, last)
     elif "weekly" in spec:
         weekly = spec["weekly"]
         days = frozenset(_DAYS[str(d).lower()[:3]] for d in weekly["days"])
@@ -110,4 +129,4 @@ def _effect(spec: dict[str, Any]) -> Effect:
         schedule = Weekly(frozenset(range(7)), 0, 24)
     else:
         raise ValueError("an effect needs one of: always, weekly, between, ramp")
-    return Effect(schedule, selector, rates, latency, family)
+    return Effect(schedule, selector, rates, latency, family, converts)

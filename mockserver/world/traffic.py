@@ -6,6 +6,13 @@ split from days, minutes from hours (``split.py``); weeks are sums of days. So
 every bucket is exactly the sum of its sub-buckets and no bucket depends on the
 query window. Cost grows with (leaves x buckets), never with range x minutes.
 
+Scenario effects that *convert* outcomes (``Effect.converts``) keep every
+volume: the world without them is drawn first, then, inside the effect's hours,
+each volume unit's events (an integration call, a tool call, a session before
+its outcome is known) are re-assigned outcomes by the effect's odds. A whole
+day under the effect is re-assigned at the day level, part of a day hour by
+hour, so hours outside the effect are the world's own, bucket for bucket.
+
 Latency is carried as additive moments: per bucket, ``n``, ``sum of E[x]`` and
 ``sum of E[x^2]`` over its events (each event's expectation under its leaf's
 log-normal at that hour). Percentiles are derived from them in ``latency.py``.
@@ -13,7 +20,7 @@ log-normal at that hour). Percentiles are derived from them in ``latency.py``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -31,6 +38,7 @@ I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 
 _DAY, _NOISE, _HOUR, _MINUTE, _BAD, _BAD_HOUR, _LATENCY_DAY = 1, 2, 3, 4, 5, 6, 8
+_CONVERT_DAY, _CONVERT_HOUR = 9, 10
 _LATENCY_DAY_SIGMA = 0.07  # day-to-day wobble of an integration's latency
 
 
@@ -83,6 +91,7 @@ class _DayPlan:
         for effect in world.effects:
             if effect.family == table.family:
                 self._effect(effect, changes)
+        self._conversion: _Conversion | None = None
         self.pairs = np.unique(np.concatenate([c[0] for c in changes])) if changes else np.zeros(0, dtype=np.int64)
         self.rate = np.ones((len(self.pairs), 24))
         self.latency = np.ones((len(self.pairs), 24))
@@ -131,7 +140,8 @@ class _DayPlan:
         leaf_idx = np.flatnonzero(mask)
         pairs = (leaf_idx[:, None] * len(self.days) + active_days[None, :]).reshape(-1)
         s = strength[active_days][None, :, :]  # (1, A, 24)
-        rate = (factor[leaf_idx][:, None, None] ** s).reshape(-1, 24)
+        # A converting effect leaves rates alone (its odds act in ``_Conversion``); its latency applies here.
+        rate = np.ones((len(pairs), 24)) if effect.converts else (factor[leaf_idx][:, None, None] ** s).reshape(-1, 24)
         latency = np.broadcast_to(effect.latency ** s, (len(leaf_idx), len(active_days), 24)).reshape(-1, 24)
         changes.append((pairs, rate, latency))
 
@@ -157,14 +167,140 @@ class _DayPlan:
             factor[hit] = self.latency[at[hit]] * factor[hit]
         return factor
 
+    def conversion(self) -> _Conversion:
+        if self._conversion is None:
+            self._conversion = _Conversion(self)
+        return self._conversion
+
     def day_counts(self) -> I64:
         keys = hash_keys(self.world.seed, _DAY, self.table.keys[self.leaves][:, None], self.days[None, :])
-        return poisson(self.expected, keys)
+        counts = poisson(self.expected, keys)
+        conversion = self.conversion()
+        if len(conversion.day_pairs):
+            counts.reshape(-1)[conversion.day_pairs] = conversion.day_totals
+        return counts
 
     def hour_counts(self, day_counts: I64, rows: tuple[I64, I64]) -> I64:
         leaf_i, day_i = rows
         keys = hash_keys(self.world.seed, _HOUR, self.table.keys[self.leaves[leaf_i]], self.days[day_i])
-        return split_tree(day_counts[leaf_i, day_i], self.hour_weights(rows), keys)
+        hours = split_tree(day_counts[leaf_i, day_i], self.hour_weights(rows), keys)
+        conversion = self.conversion()
+        if len(conversion.hour_pairs):
+            wanted = leaf_i * len(self.days) + day_i
+            at = np.minimum(np.searchsorted(conversion.hour_pairs, wanted), len(conversion.hour_pairs) - 1)
+            hit = conversion.hour_pairs[at] == wanted
+            hours[hit] = conversion.hours[at[hit]]
+        return hours
+
+
+class _Conversion:
+    """The (leaf, day) counts that converting effects re-assign, for one plan's leaves and days.
+
+    ``day_pairs``/``day_totals``: new day counts (pairs numbered as in ``_DayPlan``,
+    sorted); ``hour_pairs``/``hours``: the subset whose hours are re-assigned hour
+    by hour (a day the effect covers only in part), with their 24 new hour counts.
+    Every leaf of a touched unit is drawn, whichever leaves the plan selected, so a
+    filtered request sees exactly its share of the unfiltered one.
+    """
+
+    def __init__(self, plan: _DayPlan) -> None:
+        empty = np.zeros(0, dtype=np.int64)
+        self.day_pairs, self.day_totals, self.hour_pairs = empty, empty, empty
+        self.hours = np.zeros((0, 24), dtype=np.int64)
+        table, world = plan.table, plan.world
+        effects = [e for e in world.effects if e.family == table.family and e.converts]
+        if not effects:
+            return
+        every = {k: v for k, v in table.dims.items()}
+        units_wanted = np.unique(table.unit[plan.leaves])
+        # odds[e]: per table leaf, the effect's factor (1 where its selector does not reach)
+        odds, strengths = [], []
+        touched_units = np.zeros(0, dtype=np.int64)
+        for effect in effects:
+            mask, factor = effect.leaf_mask(every, table.kind)
+            touched_units = np.union1d(touched_units, np.intersect1d(np.unique(table.unit[mask]), units_wanted))
+            odds.append(np.where(mask, factor, 1.0))
+            strengths.append(effect.schedule.strength(plan.days))  # (D, 24)
+        strength = np.stack(strengths)  # (E, D, 24)
+        active_days = np.flatnonzero((strength != 0).any(axis=(0, 2)))
+        if not len(touched_units) or not len(active_days):
+            return
+        leaves = np.flatnonzero(np.isin(table.unit, touched_units))  # every leaf of every touched unit
+        base = _DayPlan(table, leaves, plan.days[active_days], replace(world, effects=tuple(
+            e for e in world.effects if not e.converts)))
+        base_days = base.day_counts()  # (L', A): the world without the conversions
+        # per (leaf', active day, hour): the product of the effects' odds factors at that strength
+        factor = np.ones((len(leaves), len(active_days), 24))
+        for effect_odds, effect_strength in zip(odds, strength):
+            factor *= effect_odds[leaves][:, None, None] ** effect_strength[active_days][None, :, :]
+        unit_of = np.searchsorted(touched_units, table.unit[leaves])  # (L',) position of each leaf's unit
+        whole_day = (strength[:, active_days, :] == strength[:, active_days, :1]).all(axis=(0, 2))  # (A,)
+        n_units, n_active = len(touched_units), len(active_days)
+        width = int(np.bincount(unit_of).max())
+        slot = np.zeros(len(leaves), dtype=np.int64)  # a leaf's column inside its unit
+        for u in range(n_units):
+            members = np.flatnonzero(unit_of == u)
+            slot[members] = np.arange(len(members))
+        # Where some leaf of a unit has odds other than 1: (unit, active day, hour).
+        changed = np.zeros((n_units, n_active, 24), dtype=bool)
+        np.logical_or.at(changed, unit_of, factor != 1.0)
+        new_days = base_days.copy()
+        converted_hours: list[I64] = []
+        seed = world.seed
+        whole = np.flatnonzero(whole_day)
+        if len(whole):
+            # One multinomial per (unit, day): the unit's day total, by the day's expected rates times the odds.
+            rate = np.zeros((n_units, len(whole), width))
+            rate[unit_of, :, slot] = base.expected[:, whole]
+            totals = np.zeros((n_units, len(whole)), dtype=np.int64)
+            np.add.at(totals, unit_of, base_days[:, whole])
+            odds_rate = np.zeros_like(rate)
+            odds_rate[unit_of, :, slot] = base.expected[:, whole] * factor[:, whole, 0]
+            keys = hash_keys(seed, _CONVERT_DAY, table.unit_keys[touched_units][:, None], base.days[whole][None, :])
+            drawn = split_tree(totals.reshape(-1), _weights(odds_rate, rate).reshape(-1, width), keys.reshape(-1))
+            drawn_days = drawn.reshape(n_units, len(whole), width)[unit_of, :, slot]  # (L', W)
+            new_days[:, whole] = np.where(changed[unit_of][:, whole, 0], drawn_days, base_days[:, whole])
+        partial = np.flatnonzero(~whole_day)
+        if len(partial):
+            # Hour by hour: the world's hours, and inside the effect's hours each unit's total re-assigned.
+            rows = (np.repeat(np.arange(len(leaves)), len(partial)), np.tile(partial, len(leaves)))
+            hours = base.hour_counts(base_days, rows).reshape(len(leaves), len(partial), 24)
+            shape = base.hour_weights(rows).reshape(len(leaves), len(partial), 24)
+            leaf_rate = shape / shape.sum(axis=2, keepdims=True) * base.expected[:, partial][:, :, None]
+            rate = np.zeros((n_units, len(partial), 24, width))
+            rate[unit_of, :, :, slot] = leaf_rate
+            odds_rate = np.zeros_like(rate)
+            odds_rate[unit_of, :, :, slot] = leaf_rate * factor[:, partial, :]
+            totals = np.zeros((n_units, len(partial), 24), dtype=np.int64)
+            np.add.at(totals, unit_of, hours)
+            hour_numbers = base.days[partial][:, None] * 24 + np.arange(24)[None, :]
+            keys = hash_keys(seed, _CONVERT_HOUR, table.unit_keys[touched_units][:, None, None], hour_numbers[None])
+            drawn = split_tree(totals.reshape(-1), _weights(odds_rate, rate).reshape(-1, width), keys.reshape(-1))
+            drawn = drawn.reshape(n_units, len(partial), 24, width)[unit_of, :, :, slot]  # (L', P, 24)
+            hours = np.where(changed[unit_of][:, partial, :], drawn, hours)
+            new_days[:, partial] = hours.sum(axis=2)
+            converted_hours = [hours[:, i, :] for i in range(len(partial))]
+        # Onto the plan's own leaves and days.
+        position = np.searchsorted(leaves, plan.leaves)
+        present = (position < len(leaves)) & (leaves[np.minimum(position, len(leaves) - 1)] == plan.leaves)
+        mine = np.flatnonzero(present)  # plan leaf positions that were converted
+        theirs = position[mine]
+        n_days = len(plan.days)
+        pairs = (mine[:, None] * n_days + active_days[None, :]).reshape(-1)
+        self.day_pairs = pairs
+        self.day_totals = new_days[theirs].reshape(-1)
+        if len(partial):
+            hour_pairs = (mine[:, None] * n_days + active_days[partial][None, :]).reshape(-1)
+            stacked = np.stack([h[theirs] for h in converted_hours], axis=1)  # (M, P, 24)
+            self.hour_pairs = hour_pairs
+            self.hours = stacked.reshape(-1, 24)
+
+
+def _weights(odds_rate: F64, rate: F64) -> F64:
+    """The odds-weighted rates, except where the odds leave no weight at all (every outcome multiplied by 0):
+    there the world's own rates."""
+    empty = odds_rate.sum(axis=-1, keepdims=True) <= 0
+    return np.where(empty, rate, odds_rate)
 
 
 # (leaf, sub-day bucket) cells drawn at once. Hour and minute series are drawn in
