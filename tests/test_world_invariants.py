@@ -394,3 +394,90 @@ def test_a_day_average_is_the_count_weighted_mean_of_its_hours(client: TestClien
     weighted = sum(h["invocations"] * h["avg_ms"] for h in hours) / max(whole["invocations"], 1)
     assert abs(weighted - whole["avg_ms"]) <= 0.01, (weighted, whole["avg_ms"])
     assert all(h["avg_ms"] <= h["max_ms"] for h in hours + [whole])
+
+
+PERCENTILES = ("p50_ms", "p90_ms", "p95_ms", "p99_ms")
+LATENCY_SERIES = ["/v1/analytics/integrations/latency-timeseries", "/v1/analytics/tools/performance/timeseries"]
+
+
+def _rolls_up(whole: dict[str, Any], parts: list[dict[str, Any]], *, exact_max: bool = True) -> None:
+    """A coarser bucket's max is the largest of its parts' (at least it, when ``exact_max`` is off) and each
+    percentile lies between its parts' smallest and largest (a mixture's quantile always does)."""
+    busy = [p for p in parts if p["invocations"]]
+    assert whole["invocations"] == sum(p["invocations"] for p in parts)
+    if not busy:
+        assert whole["max_ms"] == 0.0
+        return
+    largest = max(p["max_ms"] for p in busy)
+    assert whole["max_ms"] == largest if exact_max else whole["max_ms"] >= largest, (whole, largest)
+    for q in PERCENTILES:
+        assert min(p[q] for p in busy) <= whole[q] <= max(p[q] for p in busy), (q, whole, busy)
+
+
+def _tool_filter(data: st.DataObject) -> dict[str, str]:
+    world = S.world(0)
+    tool = data.draw(st.sampled_from([t.id for t in world.catalog.tools] + [None]))
+    category = data.draw(st.sampled_from([None, "timeout", "rate_limit"]))
+    return {k: v for k, v in {"tool_id": tool, "error_category": category}.items() if v}
+
+
+def _latency_filter(path: str, data: st.DataObject) -> dict[str, str]:
+    if "tools" in path:
+        return _tool_filter(data)
+    key = data.draw(S.filter_values("integration_key"))
+    return {"integration_key": key} if key else {}
+
+
+@settings(max_examples=20, deadline=None)
+@given(start=st.dates(dt.date(2024, 1, 1), dt.date(2027, 6, 30)), length=st.integers(1, 16),
+       path=st.sampled_from(LATENCY_SERIES), data=st.data())
+def test_latency_rolls_up_from_hours_to_days_to_weeks(client: TestClient, start: dt.date, length: int, path: str,
+                                                      data: st.DataObject) -> None:
+    """Hours -> days -> weeks: max is the largest part's, percentiles lie within the parts', for every filter."""
+    window = {"start_date": str(start), "end_date": str(start + dt.timedelta(days=length - 1)),
+              **_latency_filter(path, data)}
+
+    def at(granularity: str) -> list[dict[str, Any]]:
+        response = client.get(path, params={**window, "granularity": granularity})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    hours, days, weeks = at("hour"), at("day"), at("week")
+    for i, day in enumerate(days):
+        _rolls_up(day, hours[24 * i:24 * i + 24])
+    for week in weeks:
+        monday = _parse(week["time_bucket"]).date()
+        _rolls_up(week, [d for d in days if 0 <= (_parse(d["time_bucket"]).date() - monday).days < 7])
+
+
+@settings(max_examples=10, deadline=None)
+@given(day=st.dates(dt.date(2024, 1, 1), dt.date(2027, 6, 30)), path=st.sampled_from(LATENCY_SERIES),
+       data=st.data())
+def test_latency_rolls_up_from_minutes_to_hours(client: TestClient, day: dt.date, path: str,
+                                                data: st.DataObject) -> None:
+    """An hour's max is never below any of its minutes'; where one of its minutes holds two events or more, the
+    hour rolls up exactly (docs/world.md: an hour whose every event has a minute to itself is the known gap)."""
+    window = {"start_date": str(day), "end_date": str(day), **_latency_filter(path, data)}
+    hours = client.get(path, params={**window, "granularity": "hour"}).json()
+    minutes = client.get(path, params={**window, "granularity": "minute"}).json()
+    for i, hour in enumerate(hours):
+        parts = minutes[60 * i:60 * i + 60]
+        if any(m["invocations"] >= 2 for m in parts):
+            _rolls_up(hour, parts)
+        else:
+            _rolls_up({**hour, **{q: min(p[q] for p in parts if p["invocations"]) for q in PERCENTILES}}
+                      if hour["invocations"] else hour, parts, exact_max=False)
+
+
+@settings(max_examples=15, deadline=None)
+@given(start=st.dates(dt.date(2024, 1, 1), dt.date(2027, 6, 30)), length=st.integers(1, 40), data=st.data())
+def test_a_window_lies_within_its_days(client: TestClient, start: dt.date, length: int, data: st.DataObject) -> None:
+    """Summaries and grouped rows are spans of their days: p95 within the days', for any window."""
+    end = start + dt.timedelta(days=length - 1)
+    key = data.draw(S.filter_values("integration_key"))
+    window = {"start_date": str(start), "end_date": str(end), **({"integration_key": key} if key else {})}
+    days = client.get("/v1/analytics/integrations/latency-timeseries", params={**window, "granularity": "day"}).json()
+    (summary,) = client.get("/v1/analytics/integrations/summary", params=window).json()
+    busy = [d for d in days if d["invocations"]]
+    if busy:
+        assert min(d["p95_ms"] for d in busy) <= summary["current_p95_latency_ms"] <= max(d["p95_ms"] for d in busy)

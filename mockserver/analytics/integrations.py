@@ -9,6 +9,7 @@ ignores ``mode``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -22,11 +23,11 @@ from mockserver.analytics.measures import (
     summarize,
     timeseries,
     totals_of,
+    window_figures,
     window_totals,
 )
 from mockserver.analytics.query import FIRST_DAY, AnalyticsQuery
 from mockserver.world.calendar import Granularity, Window, bucket_labels
-from mockserver.world.latency import latency_stats, sampled, window_latency
 from mockserver.world.traffic import BucketSeries, series
 from mockserver.world.world import World
 
@@ -83,7 +84,10 @@ def _all_totals(world: World, window: Window) -> Totals:
 def _subset(world: World, window: Window, filters: dict[str, str | None]) -> Totals:
     totals = _all_totals(world, window)
     chosen = _leaves(world, filters)
-    return Totals(chosen, totals.counts[chosen], totals.s1[chosen], totals.s2[chosen])
+    days = totals.days
+    subset = None if days is None else replace(days, leaves=chosen, counts=days.counts[chosen], m1=days.m1[chosen],
+                                               m2=days.m2[chosen], hi=days.hi[chosen], lo=days.lo[chosen])
+    return Totals(chosen, totals.counts[chosen], totals.s1[chosen], totals.s2[chosen], subset)
 
 
 def _only(query: AnalyticsQuery, *names: str) -> dict[str, str | None]:
@@ -126,8 +130,7 @@ def _success_rate(s: Series) -> list[Row]:
 
 def _latency(s: Series, world: World, query: AnalyticsQuery) -> list[Row]:
     invocations = s.count("success", *FAILURES)
-    width = query.granularity.seconds
-    stats = sampled(latency_stats(invocations, s.s1, s.s2), world.seed, s.starts, width, invocations)
+    stats = s.latency(query.granularity, world.seed)
     columns = zip(bucket_labels(s.starts), invocations.tolist(), stats.p50.tolist(), stats.p90.tolist(),
                   stats.p95.tolist(), stats.p99.tolist(), stats.avg.tolist(), stats.max.tolist())
     return [
@@ -142,8 +145,7 @@ def _figures(world: World, totals: Totals, window: Window) -> dict[str, float]:
     kinds = table.kind[totals.leaves]
     invocations = int(totals.counts.sum())
     failures = int(totals.counts[np.isin(kinds, FAILURES)].sum())
-    stats = window_latency(np.array([invocations]), np.array([totals.s1.sum()]), np.array([totals.s2.sum()]),
-                           world.seed, window.first_day, window.days)
+    stats = window_figures(totals.days, np.arange(len(totals.leaves)), world.seed, window)
     return {
         "invocations": invocations,
         "failures": failures,
@@ -180,7 +182,7 @@ def _grouped(world: World, totals: Totals, dim: str, window: Window) -> list[Row
     vendor = total(np.where(kinds == "vendor_error", totals.counts, 0)).astype(np.int64)
     exceptions = total(np.where(kinds == "exception", totals.counts, 0)).astype(np.int64)
     rates = rate_pct(successful, invocations)
-    p95 = window_latency(invocations, total(totals.s1), total(totals.s2), world.seed, window.first_day, window.days).p95
+    p95 = window_figures(totals.days, np.arange(len(totals.leaves)), world.seed, window, group, size).p95
     rows = [
         {dim: str(name), "invocations": n, "successful": ok, "vendor_errors": v, "exceptions": e,
          "success_rate_pct": r, "p95_latency_ms": p}

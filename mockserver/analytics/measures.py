@@ -9,17 +9,20 @@ and filters, to the last bit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from mockserver.analytics.query import FIRST_DAY
-from mockserver.world.calendar import Granularity, Window
+from mockserver.world.calendar import Granularity, Window, week_starts
+from mockserver.world.latency import LatencyStats, Moments, day_figures, figures_at, span_figures
 from mockserver.world.leaves import LeafTable
-from mockserver.world.traffic import BucketSeries, WorldParams, series, to_weeks
+from mockserver.world.traffic import BucketSeries, WorldParams, series
 
-__all__ = ["Series", "Totals", "timeseries", "summarize", "totals_of", "window_totals", "rate_pct", "pct_change"]
+__all__ = ["Series", "Totals", "timeseries", "summarize", "totals_of", "window_totals", "rate_pct", "pct_change",
+           "window_figures", "day_moments"]
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -33,6 +36,9 @@ class Series:
     by_kind: dict[str, I64]  # outcome kind -> counts per bucket
     s1: F64  # latency moments per bucket (all events)
     s2: F64
+    hi: F64  # slowest and fastest event's expected latency per bucket (0: no events)
+    lo: F64
+    days: Series | None = None  # a week series' day buckets, which its latency figures roll up from
 
     def count(self, *kinds: str) -> I64:
         total = np.zeros(len(self.starts), dtype=np.int64)
@@ -40,6 +46,17 @@ class Series:
             if kind in self.by_kind:
                 total = total + self.by_kind[kind]
         return total
+
+    def moments(self) -> Moments:
+        return Moments(self.count(*self.by_kind), self.s1, self.s2, self.hi, self.lo)
+
+    def latency(self, granularity: Granularity, seed: int) -> LatencyStats:
+        """Per bucket, rolled up across granularities (``world/latency.py``)."""
+        if granularity is Granularity.WEEK:
+            assert self.days is not None, "a week series carries its days"
+            return figures_at(self.moments(), granularity.seconds, seed, self.starts, self.days.moments(),
+                              self.days.starts)
+        return figures_at(self.moments(), granularity.seconds, seed, self.starts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +67,7 @@ class Totals:
     counts: I64
     s1: F64
     s2: F64
+    days: BucketSeries | None = None  # the same leaves' day cells (rows in ``leaves`` order), for latency figures
 
 
 def _kinds(table: LeafTable, leaves: I64) -> list[str]:
@@ -60,31 +78,60 @@ def _sum_leaves(table: LeafTable, leaves: I64, buckets: BucketSeries, rows: I64)
     kinds = table.kind[leaves]
     counts, m1, m2 = buckets.counts[rows], buckets.m1[rows], buckets.m2[rows]
     by_kind = {kind: counts[kinds == kind].sum(axis=0) for kind in _kinds(table, leaves)}
-    return Series(buckets.starts, by_kind, m1.sum(axis=0), m2.sum(axis=0))
+    hi, lo = _extremes(counts, buckets.hi[rows], buckets.lo[rows])
+    return Series(buckets.starts, by_kind, m1.sum(axis=0), m2.sum(axis=0), hi, lo)
+
+
+def _extremes(counts: I64, hi: F64, lo: F64) -> tuple[F64, F64]:
+    """Over rows (axis 0): the largest ``hi`` and the smallest ``lo`` of rows with events."""
+    has = counts > 0
+    top = np.where(has, hi, 0.0).max(axis=0, initial=0.0)
+    bottom = np.where(has, lo, np.inf).min(axis=0, initial=np.inf)
+    return top, np.where(np.isfinite(bottom), bottom, 0.0)
 
 
 def timeseries(table: LeafTable, leaves: I64, window: Window, granularity: Granularity, world: WorldParams,
                *, with_latency: bool) -> Series:
     """Leaves are summed by outcome kind while the series is drawn: a month at ``minute`` never
     materialises a leaves x minutes table."""
+    if granularity is Granularity.WEEK and with_latency:
+        days = timeseries(table, leaves, window, Granularity.DAY, world, with_latency=True)
+        return _weeks_of(days)
     kinds = _kinds(table, leaves)
     kind_of = np.searchsorted(np.array(kinds), table.kind[leaves])
     buckets = series(table, leaves, window, granularity, world, with_latency=with_latency, combine=kind_of,
                      groups=len(kinds))
     by_kind = {kind: buckets.counts[i] for i, kind in enumerate(kinds)}
     zeros = np.zeros(len(buckets.starts))
-    s1, s2 = (buckets.m1.sum(axis=0), buckets.m2.sum(axis=0)) if with_latency else (zeros, zeros)
-    return Series(buckets.starts, by_kind, s1, s2)
+    if not with_latency:
+        return Series(buckets.starts, by_kind, zeros, zeros, zeros, zeros)
+    hi, lo = _extremes(buckets.counts, buckets.hi, buckets.lo)
+    return Series(buckets.starts, by_kind, buckets.m1.sum(axis=0), buckets.m2.sum(axis=0), hi, lo)
+
+
+def _weeks_of(days: Series) -> Series:
+    """Week buckets (Monday starts) of a day series, keeping the days for the latency figures."""
+    starts, first = np.unique(week_starts(days.starts // 86400), return_index=True)
+    if not len(first):
+        return replace(days, days=days)
+
+    def total(values: Any) -> Any:
+        return np.add.reduceat(values, first)
+
+    has = days.count(*days.by_kind) > 0
+    lo = np.minimum.reduceat(np.where(has, days.lo, np.inf), first)
+    return Series(starts * 86400, {kind: total(v) for kind, v in days.by_kind.items()}, total(days.s1),
+                  total(days.s2), np.maximum.reduceat(days.hi, first), np.where(np.isfinite(lo), lo, 0.0), days)
 
 
 def summarize(table: LeafTable, leaves: I64, every_leaf_days: BucketSeries, granularity: Granularity) -> Series:
     """A day or week series of some leaves, cut from the day cells of every leaf (row i = leaf i)."""
-    buckets = every_leaf_days if granularity is Granularity.DAY else to_weeks(every_leaf_days)
-    return _sum_leaves(table, leaves, buckets, leaves)
+    days = _sum_leaves(table, leaves, every_leaf_days, leaves)
+    return days if granularity is Granularity.DAY else _weeks_of(days)
 
 
 def totals_of(days: BucketSeries) -> Totals:
-    return Totals(days.leaves, days.counts.sum(axis=1), days.m1.sum(axis=1), days.m2.sum(axis=1))
+    return Totals(days.leaves, days.counts.sum(axis=1), days.m1.sum(axis=1), days.m2.sum(axis=1), days)
 
 
 def window_totals(table: LeafTable, leaves: I64, window: Window, world: WorldParams) -> Totals:
@@ -92,6 +139,38 @@ def window_totals(table: LeafTable, leaves: I64, window: Window, world: WorldPar
         zeros = np.zeros(len(leaves))
         return Totals(leaves, zeros.astype(np.int64), zeros, zeros)
     return totals_of(series(table, leaves, window, Granularity.DAY, world, with_latency=True))
+
+
+def day_moments(days: BucketSeries | None, rows: I64, group: I64 | None = None, groups: int = 1) -> Moments:
+    """The day cells of some rows of ``days``, summed per group (``group[i]`` is ``rows[i]``'s; all one group
+    when None): (groups, days)."""
+    if days is None:
+        empty = np.zeros((groups, 0))
+        return Moments(empty.astype(np.int64), empty, empty, empty, empty)
+    group = np.zeros(len(rows), dtype=np.int64) if group is None else group
+    counts = days.counts[rows]
+    n = np.zeros((groups, counts.shape[1]), dtype=np.int64)
+    s1, s2 = np.zeros(n.shape), np.zeros(n.shape)
+    np.add.at(n, group, counts)
+    np.add.at(s1, group, days.m1[rows])
+    np.add.at(s2, group, days.m2[rows])
+    hi, lo = np.zeros(n.shape), np.full(n.shape, np.inf)
+    np.maximum.at(hi, group, np.where(counts > 0, days.hi[rows], 0.0))
+    np.minimum.at(lo, group, np.where(counts > 0, days.lo[rows], np.inf))
+    return Moments(n, s1, s2, hi, np.where(np.isfinite(lo), lo, 0.0))
+
+
+def window_figures(days: BucketSeries | None, rows: I64, seed: int, window: Window, group: I64 | None = None,
+                   groups: int = 1) -> LatencyStats:
+    """Latency over a whole window, per group of rows: the span of its days (``world/latency.py``), so a
+    one-day window equals that day's bucket and a Monday-to-Sunday window that week's."""
+    m = day_moments(days, rows, group, groups)
+    if days is None or not m.n.shape[1]:
+        zero = np.zeros(groups)
+        return LatencyStats(zero, zero, zero, zero, zero, zero)
+    per_day = day_figures(m, seed, days.starts)
+    span = span_figures(m, per_day, seed, np.array([window.first_day * 86400]), window.days * 86400)
+    return LatencyStats(*(getattr(span, f)[..., 0] for f in ("p50", "p90", "p95", "p99", "avg", "max")))
 
 
 def rate_pct(part: NDArray[np.int64], whole: NDArray[np.int64]) -> F64:

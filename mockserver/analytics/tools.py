@@ -22,15 +22,15 @@ from typing import Any, Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from mockserver.analytics.measures import Totals, rate_pct, timeseries, window_totals
+from mockserver.analytics.measures import Totals, rate_pct, timeseries, window_figures, window_totals
 from mockserver.analytics.query import FIRST_DAY, AnalyticsQuery
 from mockserver.analytics.session_quality import window_sessions
 from mockserver.world.calendar import Window, bucket_labels
 from mockserver.world.catalog import Tool
 from mockserver.world.distributions import apportion, normal_cdf
-from mockserver.world.latency import latency_stats, sampled, window_latency
+from mockserver.world.latency import window_latency
 from mockserver.world.leaves import retry_moments
-from mockserver.world.traffic import series
+from mockserver.world.traffic import BucketSeries, series
 from mockserver.world.world import World
 
 __all__ = ["OPERATIONS", "LATENCY_BUCKETS", "window_measures", "Measures"]
@@ -57,11 +57,13 @@ class Measures:
     by_category: dict[str, int]
     seed: int
     window: Window
+    cells: BucketSeries | None  # every leaf's day cells over the window
+    rows: I64  # this set's leaves (rows of ``cells``)
 
     def latency(self) -> dict[str, float]:
-        """The window's figures, as the one bucket of a timeseries spanning exactly this window reports them."""
-        stats = window_latency(np.array([self.invocations]), np.array([self.s1]), np.array([self.s2]), self.seed,
-                               self.window.first_day, self.window.days)
+        """The window's figures, as the one bucket of a timeseries spanning exactly this window reports them
+        (the span of its days: within their range, its maximum the largest day's)."""
+        stats = window_figures(self.cells, self.rows, self.seed, self.window)
         return {"p50_ms": float(stats.p50[0]), "p90_ms": float(stats.p90[0]), "p95_ms": float(stats.p95[0]),
                 "p99_ms": float(stats.p99[0]), "avg_ms": float(stats.avg[0]), "max_ms": float(stats.max[0])}
 
@@ -92,7 +94,7 @@ def window_measures(world: World, window: Window, leaves: I64) -> Measures:
     by_category = {str(c): int(counts[category == c].sum()) for c in sorted(set(category[kind == "failed"].tolist()))}
     return Measures(int(counts.sum()), int(counts[kind == "success"].sum()), int(failed.sum()),
                     by_category.get("timeout", 0), float(totals.s1[leaves].sum()), float(totals.s2[leaves].sum()),
-                    {k: v for k, v in by_category.items() if v}, world.seed, window)
+                    {k: v for k, v in by_category.items() if v}, world.seed, window, totals.days, leaves)
 
 
 def _select(world: World, filters: dict[str, str | None]) -> I64:
@@ -179,7 +181,7 @@ def performance_timeseries(world: World, query: AnalyticsQuery) -> list[Row]:
     series = timeseries(world.tools, _select(world, query.filters), query.window, query.granularity, world.params,
                         with_latency=True)
     n = series.count("success", "failed")
-    stats = sampled(latency_stats(n, series.s1, series.s2), world.seed, series.starts, query.granularity.seconds, n)
+    stats = series.latency(query.granularity, world.seed)
     return [{"time_bucket": t, "invocations": int(count), "p50_ms": a, "p90_ms": b, "p95_ms": c, "p99_ms": d,
              "avg_ms": e, "max_ms": f}
             for t, count, a, b, c, d, e, f in zip(bucket_labels(series.starts), n.tolist(), stats.p50.tolist(),

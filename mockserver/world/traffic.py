@@ -63,6 +63,8 @@ class BucketSeries:
     counts: I64  # (L, B)
     m1: F64  # (L, B) sum over events of E[latency]
     m2: F64  # (L, B) sum over events of E[latency^2]
+    hi: F64  # (L, B) the largest E[latency] of any event in the bucket (0: none); rolls up by max
+    lo: F64  # (L, B) the smallest (0: none); rolls up by min over buckets with events
 
 
 class _DayPlan:
@@ -342,6 +344,8 @@ def series(
         np.concatenate([b.counts for b in blocks], axis=1),
         np.concatenate([b.m1 for b in blocks], axis=1),
         np.concatenate([b.m2 for b in blocks], axis=1),
+        np.concatenate([b.hi for b in blocks], axis=1),
+        np.concatenate([b.lo for b in blocks], axis=1),
     )
 
 
@@ -363,15 +367,24 @@ def _series_block(
     n_leaves, n_days = day_counts.shape
     if granularity in (Granularity.DAY, Granularity.WEEK):
         f = plan.day_latency
-        m1 = day_counts * f * m1_unit[:, None] if with_latency else np.zeros(day_counts.shape)
-        m2 = day_counts * f * f * m2_unit[:, None] if with_latency else np.zeros(day_counts.shape)
+        if with_latency:
+            m1 = day_counts * f * m1_unit[:, None]
+            m2 = day_counts * f * f * m2_unit[:, None]
+            hi = np.where(day_counts > 0, f * m1_unit[:, None], 0.0)
+            lo = hi.copy()
+        else:
+            m1 = m2 = hi = lo = np.zeros(day_counts.shape)
         if with_latency and len(plan.latency_touched_rows[0]):
             rows = plan.latency_touched_rows
             hours = plan.hour_counts(day_counts, rows)
             lat = plan.latency_factor(rows)
             m1[rows] = (hours * lat).sum(axis=1) * m1_unit[rows[0]]
             m2[rows] = (hours * lat * lat).sum(axis=1) * m2_unit[rows[0]]
-        by_day = BucketSeries(days * 86400, leaves, day_counts, m1, m2)
+            slowest_factor = np.where(hours > 0, lat, 0.0).max(axis=1)
+            fastest_factor = np.where(hours > 0, lat, np.inf).min(axis=1, initial=np.inf)
+            hi[rows] = slowest_factor * m1_unit[rows[0]]
+            lo[rows] = np.where(np.isfinite(fastest_factor), fastest_factor, 0.0) * m1_unit[rows[0]]
+        by_day = BucketSeries(days * 86400, leaves, day_counts, m1, m2, hi, lo)
         result = to_weeks(by_day) if granularity is Granularity.WEEK else by_day
         return combined(result, combine, groups, with_latency=with_latency) if combine is not None else result
     rows = (np.repeat(np.arange(n_leaves), n_days), np.tile(np.arange(n_days), n_leaves))
@@ -381,9 +394,14 @@ def _series_block(
         counts = hours.reshape(n_leaves, n_days * 24)
         starts = (days[:, None] * 86400 + np.arange(24)[None, :] * 3600).reshape(-1)
         lat_flat = lat.reshape(n_leaves, n_days * 24)
-        m1 = counts * lat_flat * m1_unit[:, None] if with_latency else np.zeros(counts.shape)
-        m2 = counts * lat_flat * lat_flat * m2_unit[:, None] if with_latency else np.zeros(counts.shape)
-        by_hour = BucketSeries(starts, leaves, counts, m1, m2)
+        if with_latency:
+            m1 = counts * lat_flat * m1_unit[:, None]
+            m2 = counts * lat_flat * lat_flat * m2_unit[:, None]
+            hi = np.where(counts > 0, lat_flat * m1_unit[:, None], 0.0)
+            lo = hi
+        else:
+            m1 = m2 = hi = lo = np.zeros(counts.shape)
+        by_hour = BucketSeries(starts, leaves, counts, m1, m2, hi, lo)
         return combined(by_hour, combine, groups, with_latency=with_latency) if combine is not None else by_hour
     hour_numbers = (days[:, None] * 24 + np.arange(24)[None, :]).reshape(-1)  # (D*24,)
     flat_hours = hours.reshape(-1)  # (L*D*24,) row-major leaf, day, hour
@@ -401,19 +419,27 @@ def _series_block(
 
         if not with_latency:
             nothing = np.zeros((0, len(starts)))
-            return BucketSeries(starts, np.arange(groups), total(), nothing, nothing)
+            return BucketSeries(starts, np.arange(groups), total(), nothing, nothing, nothing, nothing)
         lat_row = lat.reshape(-1)
-        return BucketSeries(starts, np.arange(groups), total(), total(lat_row * m1_unit[leaf_of_row]),
-                            total(lat_row * lat_row * m2_unit[leaf_of_row]))
+        mean_row = lat_row * m1_unit[leaf_of_row]
+        hi = np.zeros(shape[0] * shape[1])
+        np.maximum.at(hi, cell, mean_row[row])
+        lo = np.full(shape[0] * shape[1], np.inf)
+        np.minimum.at(lo, cell, mean_row[row])
+        lo = np.where(np.isfinite(lo), lo, 0.0)
+        return BucketSeries(starts, np.arange(groups), total(), total(mean_row),
+                            total(lat_row * lat_row * m2_unit[leaf_of_row]), hi.reshape(shape), lo.reshape(shape))
     minutes = scatter_events(flat_hours, keys, 60)  # (L*D*24, 60)
     counts = minutes.reshape(n_leaves, n_days * 1440)
     if with_latency:
         lat_min = np.repeat(lat.reshape(n_leaves, n_days * 24), 60, axis=1)
         m1 = counts * lat_min * m1_unit[:, None]
         m2 = counts * lat_min * lat_min * m2_unit[:, None]
+        hi = np.where(counts > 0, lat_min * m1_unit[:, None], 0.0)
+        lo = hi
     else:
-        m1 = m2 = np.zeros(counts.shape)
-    return BucketSeries(starts, leaves, counts, m1, m2)
+        m1 = m2 = hi = lo = np.zeros(counts.shape)
+    return BucketSeries(starts, leaves, counts, m1, m2, hi, lo)
 
 
 def combined(buckets: BucketSeries, combine: I64, groups: int, *, with_latency: bool) -> BucketSeries:
@@ -424,8 +450,15 @@ def combined(buckets: BucketSeries, combine: I64, groups: int, *, with_latency: 
         return out
 
     nothing = np.zeros((0, len(buckets.starts)))
-    m1, m2 = (into_groups(buckets.m1), into_groups(buckets.m2)) if with_latency else (nothing, nothing)
-    return BucketSeries(buckets.starts, np.arange(groups), into_groups(buckets.counts), m1, m2)
+    if not with_latency:
+        return BucketSeries(buckets.starts, np.arange(groups), into_groups(buckets.counts), nothing, nothing,
+                            nothing, nothing)
+    hi = np.zeros((groups, buckets.hi.shape[1]))
+    np.maximum.at(hi, combine, buckets.hi)
+    lo = np.full((groups, buckets.lo.shape[1]), np.inf)
+    np.minimum.at(lo, combine, np.where(buckets.counts > 0, buckets.lo, np.inf))
+    return BucketSeries(buckets.starts, np.arange(groups), into_groups(buckets.counts), into_groups(buckets.m1),
+                        into_groups(buckets.m2), hi, np.where(np.isfinite(lo), lo, 0.0))
 
 
 def to_weeks(by_day: BucketSeries) -> BucketSeries:
@@ -433,8 +466,12 @@ def to_weeks(by_day: BucketSeries) -> BucketSeries:
     weeks = week_starts(by_day.starts // 86400)
     unique_weeks, column = np.unique(weeks, return_inverse=True)
     n = len(unique_weeks)
+    first = np.searchsorted(column, np.arange(n))  # days are in order, so each week's days are one run
+    lo = np.minimum.reduceat(np.where(by_day.counts > 0, by_day.lo, np.inf), first, axis=1) if n else by_day.lo
     return BucketSeries(unique_weeks * 86400, by_day.leaves, _sum_columns(by_day.counts, column, n),
-                        _sum_columns(by_day.m1, column, n), _sum_columns(by_day.m2, column, n))
+                        _sum_columns(by_day.m1, column, n), _sum_columns(by_day.m2, column, n),
+                        np.maximum.reduceat(by_day.hi, first, axis=1) if n else by_day.hi,
+                        np.where(np.isfinite(lo), lo, 0.0))
 
 
 def _sum_columns(values: NDArray[Any], column: I64, n: int) -> NDArray[Any]:
