@@ -147,17 +147,19 @@ def day_moments(days: BucketSeries | None, rows: I64, group: I64 | None = None, 
     if days is None:
         empty = np.zeros((groups, 0))
         return Moments(empty.astype(np.int64), empty, empty, empty, empty)
-    group = np.zeros(len(rows), dtype=np.int64) if group is None else group
-    counts = days.counts[rows]
-    n = np.zeros((groups, counts.shape[1]), dtype=np.int64)
-    s1, s2 = np.zeros(n.shape), np.zeros(n.shape)
-    np.add.at(n, group, counts)
-    np.add.at(s1, group, days.m1[rows])
-    np.add.at(s2, group, days.m2[rows])
-    hi, lo = np.zeros(n.shape), np.full(n.shape, np.inf)
-    np.maximum.at(hi, group, np.where(counts > 0, days.hi[rows], 0.0))
-    np.minimum.at(lo, group, np.where(counts > 0, days.lo[rows], np.inf))
-    return Moments(n, s1, s2, hi, np.where(np.isfinite(lo), lo, 0.0))
+    counts, hi, lo = days.counts[rows], days.hi[rows], days.lo[rows]
+    if group is None:
+        top, bottom = _extremes(counts, hi, lo)
+        return Moments(counts.sum(axis=0)[None, :], days.m1[rows].sum(axis=0)[None, :],
+                       days.m2[rows].sum(axis=0)[None, :], top[None, :], bottom[None, :])
+    member = (group[None, :] == np.arange(groups)[:, None]).astype(np.float64)  # (groups, rows): a sum is a product
+    n = np.rint(member @ counts).astype(np.int64)
+    top = np.zeros(n.shape)
+    bottom = np.zeros(n.shape)
+    for g in range(groups):
+        mine = group == g
+        top[g], bottom[g] = _extremes(counts[mine], hi[mine], lo[mine])
+    return Moments(n, member @ days.m1[rows], member @ days.m2[rows], top, bottom)
 
 
 def window_figures(days: BucketSeries | None, rows: I64, seed: int, window: Window, group: I64 | None = None,

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from mockserver.world.rng import binomial, hash_keys
 
-__all__ = ["split_tree", "place_events", "scatter_events"]
+__all__ = ["split_tree", "split_where_uneven", "place_events", "scatter_events"]
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -64,6 +64,45 @@ def split_tree(totals: I64, weights: F64, keys: U64) -> I64:
         counts[:, mid] = segment_total - drawn
         counts[:, start] = drawn
     return counts[:, :parts]
+
+
+def split_where_uneven(totals: I64, weights: F64, keys: U64, values: F64) -> I64:
+    """``split_tree``, descending only into segments over which ``values`` (per row and part) changes.
+
+    Returns, per row, each part's count where the tree was followed to it, and for a segment left whole
+    (``values`` equal across it) its total at its first part and 0 elsewhere in it: enough to total
+    ``count x value`` per row, or find the parts with events and their values, at a fraction of the draws
+    when values change in few places (a bad hour, an incident's afternoon). The counts drawn are the very
+    ones ``split_tree`` draws (the same keys, levels and segment totals).
+    """
+    rows, parts = weights.shape
+    cumulative = np.zeros((rows, parts + 1))
+    np.cumsum(weights, axis=1, out=cumulative[:, 1:])
+    changes = np.zeros((rows, parts + 1), dtype=np.int64)  # changes[:, h]: value changes between parts before h
+    np.cumsum(values[:, 1:] != values[:, :-1], axis=1, out=changes[:, 2:])
+    counts = np.zeros((rows, parts), dtype=np.int64)
+    counts[:, 0] = totals
+    open_rows = np.arange(rows)  # (row, segment start) pairs still to split, with their ends
+    open_start = np.zeros(rows, dtype=np.int64)
+    open_end = np.full(rows, parts, dtype=np.int64)
+    for level in range(len(_levels(parts))):
+        # A segment [start, end) is split at its middle (as ``_levels`` halves it) when its values change.
+        uneven = changes[open_rows, open_end] - changes[open_rows, open_start + 1] > 0
+        go = uneven & (open_end - open_start > 1)
+        r, a, b = open_rows[go], open_start[go], open_end[go]
+        m = (a + b) // 2
+        if not len(r):
+            break
+        whole = cumulative[r, b] - cumulative[r, a]
+        left = cumulative[r, m] - cumulative[r, a]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = np.where(whole > 0, left / whole, 0.5)
+        segment_total = counts[r, a]
+        drawn = binomial(segment_total, p, hash_keys(keys[r], level, a))
+        counts[r, m] = segment_total - drawn
+        counts[r, a] = drawn
+        open_rows, open_start, open_end = np.concatenate([r, r]), np.concatenate([a, m]), np.concatenate([m, b])
+    return counts
 
 
 def place_events(totals: I64, keys: U64, parts: int) -> tuple[I64, I64]:

@@ -30,7 +30,7 @@ from mockserver.world.calendar import Granularity, Window, week_starts, weekday
 from mockserver.world.effects import Effect
 from mockserver.world.leaves import LeafTable
 from mockserver.world.rng import hash_keys, poisson, standard_normal, uniform
-from mockserver.world.split import place_events, scatter_events, split_tree
+from mockserver.world.split import place_events, scatter_events, split_tree, split_where_uneven
 
 __all__ = ["WorldParams", "BucketSeries", "series", "to_weeks", "combined"]
 
@@ -182,10 +182,16 @@ class _DayPlan:
             counts.reshape(-1)[conversion.day_pairs] = conversion.day_totals
         return counts
 
-    def hour_counts(self, day_counts: I64, rows: tuple[I64, I64]) -> I64:
+    def hour_counts(self, day_counts: I64, rows: tuple[I64, I64], values: F64 | None = None) -> I64:
+        """The 24 hour counts of these (leaf, day) rows. With ``values`` (per row and hour), only as far as
+        ``values`` changes: a run of hours with one value may hold its total in its first hour
+        (``split_where_uneven``), which is all a sum of ``count x value`` needs."""
         leaf_i, day_i = rows
         keys = hash_keys(self.world.seed, _HOUR, self.table.keys[self.leaves[leaf_i]], self.days[day_i])
-        hours = split_tree(day_counts[leaf_i, day_i], self.hour_weights(rows), keys)
+        if values is None:
+            hours = split_tree(day_counts[leaf_i, day_i], self.hour_weights(rows), keys)
+        else:
+            hours = split_where_uneven(day_counts[leaf_i, day_i], self.hour_weights(rows), keys, values)
         conversion = self.conversion()
         if len(conversion.hour_pairs):
             wanted = leaf_i * len(self.days) + day_i
@@ -376,8 +382,8 @@ def _series_block(
             m1 = m2 = hi = lo = np.zeros(day_counts.shape)
         if with_latency and len(plan.latency_touched_rows[0]):
             rows = plan.latency_touched_rows
-            hours = plan.hour_counts(day_counts, rows)
             lat = plan.latency_factor(rows)
+            hours = plan.hour_counts(day_counts, rows, values=lat)
             m1[rows] = (hours * lat).sum(axis=1) * m1_unit[rows[0]]
             m2[rows] = (hours * lat * lat).sum(axis=1) * m2_unit[rows[0]]
             slowest_factor = np.where(hours > 0, lat, 0.0).max(axis=1)
