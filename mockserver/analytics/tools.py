@@ -129,10 +129,14 @@ def _tool(world: World, tool_id: str) -> Tool:
     return next(t for t in world.catalog.tools if t.id == tool_id)
 
 
-def _per_tool(world: World, query: AnalyticsQuery, window: Window | None = None) -> list[tuple[Tool, Measures]]:
+def _per_tool(world: World, query: AnalyticsQuery, window: Window | None = None,
+              latency: bool = True) -> list[tuple[Tool, Measures]]:
+    """Measures per tool; with ``latency`` their latency figures too, computed for all tools at once."""
     window = window or query.window
-    return [(_tool(world, tool_id), m)
-            for tool_id, m in _measured(world, window, _groups(world, _select(world, query.filters), "tool_id"))]
+    groups = _groups(world, _select(world, query.filters), "tool_id")
+    if not latency:
+        return [(_tool(world, tool_id), window_measures(world, window, leaves)) for tool_id, leaves in groups]
+    return [(_tool(world, tool_id), m) for tool_id, m in _measured(world, window, groups)]
 
 
 def _tool_fields(tool: Tool, provider: bool = True) -> Row:
@@ -177,7 +181,7 @@ def usage_by_agent(world: World, query: AnalyticsQuery) -> list[Row]:
 
 
 def usage_by_tool(world: World, query: AnalyticsQuery) -> list[Row]:
-    rows = [{**_tool_fields(tool), **_usage(m)} for tool, m in _per_tool(world, query) if m.invocations]
+    rows = [{**_tool_fields(tool), **_usage(m)} for tool, m in _per_tool(world, query, latency=False) if m.invocations]
     rows.sort(key=lambda r: (-r["invocations"], r["tool_name"]))
     return rows[:_limit(query)]
 
@@ -188,7 +192,7 @@ def unique_conversations(world: World, query: AnalyticsQuery) -> list[Row]:
     sessions = int(window_sessions(world, query.window).counts.sum())
     rows = [{**_tool_fields(tool, provider=False),
              "unique_conversations": min(sessions, max(1, math.ceil(m.invocations / tool.calls_per_conversation))),
-             "invocations": m.invocations} for tool, m in _per_tool(world, query) if m.invocations]
+             "invocations": m.invocations} for tool, m in _per_tool(world, query, latency=False) if m.invocations]
     rows.sort(key=lambda r: (-r["unique_conversations"], r["tool_name"]))
     return rows
 
@@ -308,7 +312,7 @@ def ranking(world: World, query: AnalyticsQuery) -> list[Row]:
     floor = int(query.options.get("min_invocations") or 10)
     rows: list[Row] = [{**_tool_fields(tool, provider=False), "invocation_count": m.invocations, "error_count": m.failed,
              "success_rate_pct": m.success_rate, "dominant_error_category": _dominant(m)}
-            for tool, m in _per_tool(world, query) if m.invocations >= floor]
+            for tool, m in _per_tool(world, query, latency=False) if m.invocations >= floor]
     rows.sort(key=lambda r: (r["success_rate_pct"], -r["invocation_count"], r["tool_name"]))
     return rows[:int(query.options.get("limit") or 20)]
 

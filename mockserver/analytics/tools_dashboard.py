@@ -57,9 +57,9 @@ def _top_tools(world: World, query: AnalyticsQuery) -> list[Row]:
     limited = AnalyticsQuery(query.window, query.granularity, query.filters,
                              {"limit": query.options.get("top_tools_limit") or 10})
     rows = []
+    measured = {tool.id: m for tool, m in tools._per_tool(world, query)}
     for by_tool in tools.usage_by_tool(world, limited):
-        leaves = tools._select(world, {**query.filters, "tool_id": by_tool["tool_id"]})
-        m = tools.window_measures(world, query.window, leaves)
+        m = measured[by_tool["tool_id"]]
         rows.append({"tool_id": by_tool["tool_id"], "tool_name": by_tool["tool_name"], "tool_type": by_tool["tool_type"],
                      "provider": by_tool["provider"], "invocations": m.invocations, "error_count": m.failed,
                      "success_rate_pct": m.success_rate, "avg_latency_ms": m.latency()["avg_ms"]})
