@@ -4,10 +4,12 @@ filters, granularities and scenarios)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from starlette.testclient import TestClient
 
 from mockserver.analytics import tools, tools_dashboard
 from mockserver.analytics.query import AnalyticsQuery
@@ -198,3 +200,14 @@ def test_no_tool_is_used_in_more_conversations_than_there_are_sessions(seed: int
     total = sum(r["total_sessions"] for r in sessions.escalation_rate_rows(world, _query(window, channel=None)))
     for row in tools.unique_conversations(world, _query(window)):
         assert 1 <= row["unique_conversations"] <= min(total, row["invocations"]) or total == 0
+
+
+def test_early_years_are_written_with_four_digits(client: TestClient) -> None:
+    """Year 561 is ``0561`` in every timestamp (strftime wrote ``561``, not an RFC 3339 date-time)."""
+    board = client.get("/v1/analytics/tools/dashboard", params={"start_date": "0561-01-20", "end_date": "0561-01-20"})
+    assert board.status_code == 200
+    stamps = [row["timestamp"] for row in board.json()["recent_errors"]]
+    assert stamps and all(re.fullmatch(r"0561-01-20T\d\d:\d\d:\d\dZ", s) for s in stamps), stamps
+    series = client.get("/v1/analytics/tools/usage/timeseries",
+                        params={"start_date": "0561-01-20", "end_date": "0561-01-20", "granularity": "day"}).json()
+    assert series[0]["time_bucket"] == "0561-01-20T00:00:00Z"

@@ -35,8 +35,7 @@ class RequestValidator:
         self.body_rule: BodyRule | None = None
         self.accepts_json = body is not None and body.json_schema is not None
         if body is not None and body.json_schema is not None:
-            components = resolver.document.get("components", {})
-            self.body_rule = BodyRule(body.json_schema, components, body.required)
+            self.body_rule = BodyRule(body.json_schema, resolver, body.required)
         self.body_required = body is not None and body.required
         self.form_rule: FormRule | None = None
         if body is not None and body.json_schema is None and body.form_schema is not None:

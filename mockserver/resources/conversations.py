@@ -40,7 +40,7 @@ from mockserver.resources.pages import PageError, decode_position, encode_positi
 from mockserver.responders.base import Generated, MockRequest
 from mockserver.spec.contract import Contract
 from mockserver.spec.model import Operation
-from mockserver.world.calendar import Granularity, Window
+from mockserver.world.calendar import Granularity, Window, utc_text
 from mockserver.world.rng import hash_keys
 from mockserver.world.traffic import series
 from mockserver.world.world import World, WorldBook
@@ -151,7 +151,7 @@ def _slot(own_id: str) -> int:
 
 
 def _stamp(value: dt.datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_text(value)
 
 
 def _epoch(value: Any) -> int | None:

@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from mockserver.world.calendar import utc_text
 from mockserver.world.catalog import Catalog
 
 __all__ = ["Entity", "collections", "organization_id", "RESOURCE_TOOL_TYPE"]
@@ -49,7 +50,7 @@ def _times(entity_id: str, now: dt.datetime) -> tuple[str, str]:
 
 
 def _stamp(value: dt.datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_text(value)
 
 
 def collections(catalog: Catalog, seed: int, now: dt.datetime) -> dict[str, list[Entity]]:

@@ -34,6 +34,7 @@ from mockserver.resources.filler import SESSION_SLOTS, filler
 from mockserver.responders.base import Generated, MockRequest
 from mockserver.spec.contract import Contract
 from mockserver.spec.model import Operation
+from mockserver.world.calendar import utc_text
 from mockserver.world.world import World, WorldBook
 
 __all__ = ["handoff_responders", "HANDOFF_STATUS"]
@@ -75,8 +76,8 @@ def _body(operation: Operation, request: MockRequest, world: World, when: int, l
     resolved = min(created + dt.timedelta(minutes=5 + minute % 40), now) if status == "resolved" else None
     body.update(id=own_id, organization_id=organization_id(request.seed), conversation_id=session_id, status=status,
                 assignee=None if status == "requested" else body.get("assignee"),
-                created_at=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                resolved_at=resolved.strftime("%Y-%m-%dT%H:%M:%SZ") if resolved else None)
+                created_at=utc_text(created),
+                resolved_at=utc_text(resolved) if resolved else None)
     order = request.resolver.deref(success.schema).get("properties", {})
     return {k: body[k] for k in order if k in body}
 

@@ -17,6 +17,7 @@ class Resolver:
     def __init__(self, document: dict[str, Any]) -> None:
         self.document = document
         self._cache: dict[str, Any] = {}
+        self.extras: dict[str, Any] = {}  # per-contract caches other layers keep beside it (validation types)
 
     def lookup(self, ref: str) -> Any:
         cached = self._cache.get(ref)

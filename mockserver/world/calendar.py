@@ -79,7 +79,13 @@ def week_starts(days: NDArray[np.int64]) -> NDArray[np.int64]:
 
 def iso_instant(epoch_seconds: int) -> str:
     moment = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(seconds=epoch_seconds)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_text(moment)
+
+
+def utc_text(moment: dt.datetime) -> str:
+    """``YYYY-MM-DDTHH:MM:SSZ`` for a UTC instant, the year always four digits (``strftime("%Y")`` writes year
+    561 as ``561``, which is not an RFC 3339 date-time)."""
+    return moment.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
 _TIME_OF_DAY = [f"T{m // 60:02d}:{m % 60:02d}:00Z" for m in range(1440)]
