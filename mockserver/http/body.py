@@ -127,11 +127,17 @@ class BodyRule:
         value, problem = decode_json(raw)
         if problem is not None:
             return BodyOutcome(None, [problem])
-        return BodyOutcome(value, self._check(value))
+        try:
+            validated = self._adapter.validate_python(value, from_attributes=True)  # as FastAPI calls it
+        except ValidationError as exc:
+            return BodyOutcome(None, fastapi_items(exc, ["body"]))
+        # Generators see what the service's handler sees: the validated values ("7" is 7, a timestamp a date-time),
+        # as JSON types, with only the fields that were sent.
+        return BodyOutcome(self._adapter.dump_python(validated, mode="json", by_alias=True, exclude_unset=True), [])
 
     def _check(self, value: Any) -> list[ErrorItem]:
         try:
-            self._adapter.validate_python(value, from_attributes=True)  # as FastAPI calls it
+            self._adapter.validate_python(value, from_attributes=True)
         except ValidationError as exc:
             return fastapi_items(exc, ["body"])
         return []

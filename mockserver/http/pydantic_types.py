@@ -24,12 +24,23 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import keyword
+import logging
 import re
 import uuid
 from functools import lru_cache
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, WrapValidator, create_model
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PydanticSchemaGenerationError,
+    PydanticUserError,
+    TypeAdapter,
+    ValidationError,
+    WrapValidator,
+    create_model,
+)
 from pydantic_core import PydanticCustomError, SchemaError, SchemaValidator, core_schema
 
 from mockserver.http.constraints import compile_pattern, pattern_matches
@@ -40,6 +51,8 @@ __all__ = ["ContractTypes", "contract_types", "fastapi_items"]
 
 _NAME = re.compile(r"[^0-9a-zA-Z_]")
 _SCHEMAS = "#/components/schemas/"
+_LOG = logging.getLogger("mockserver")
+_PROBE = object()  # a value no schema accepts: validating it builds a type's deferred parts
 _MODEL_CONFIG = ConfigDict(defer_build=True, regex_engine="rust-regex")
 _FORBID_CONFIG = ConfigDict(defer_build=True, regex_engine="rust-regex", extra="forbid")
 
@@ -69,7 +82,8 @@ def _strict_format(fmt: str) -> WrapValidator:
 
 
 def _ecma_pattern(pattern: str) -> WrapValidator:
-    """Where the pattern uses ``\\s``, the contract's ECMA-262 meaning decides after pydantic's own match."""
+    """A pattern with ``\\s`` or ``\\S``, matched with the contract's ECMA-262 meaning of them (JSON Schema's),
+    after pydantic's type and length checks, failing with pydantic's own item for the pattern as written."""
     def check(value: Any, handler: Any) -> Any:
         result = handler(value)
         if isinstance(result, str) and not pattern_matches(pattern, result):
@@ -147,7 +161,18 @@ class ContractTypes:
         key = id(schema)
         found = self._adapters.get(key)
         if found is None:
-            found = TypeAdapter(self.annotation(schema), config=None if self._is_model(schema) else _MODEL_CONFIG)
+            try:
+                found = TypeAdapter(self.annotation(schema), config=None if self._is_model(schema) else _MODEL_CONFIG)
+                try:
+                    found.validate_python(_PROBE)  # builds every deferred model now: no surprise on a request
+                except ValidationError:
+                    pass
+            except (PydanticUserError, PydanticSchemaGenerationError, SchemaError, TypeError, ValueError,
+                    RecursionError, NameError) as exc:
+                # A schema no Python type expresses (an enum of objects, a broken discriminator...): accepted
+                # unvalidated rather than failing the contract; said once at startup.
+                _LOG.warning("a schema is not validated (%s: %s): %.200s", type(exc).__name__, exc, schema)
+                found = TypeAdapter(Any)
             self._adapters[key] = found
         return found
 
@@ -293,11 +318,13 @@ class ContractTypes:
             if keyword_ in schema:
                 limits[name] = schema[keyword_]
         wrappers: list[Any] = []
-        if "pattern" in schema and base is str and compile_pattern(schema["pattern"]) is not None \
-                and _runs_on_rust_regex(schema["pattern"]):
-            limits["pattern"] = schema["pattern"]
-            if "\\s" in schema["pattern"]:
-                wrappers.append(_ecma_pattern(schema["pattern"]))
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str) and base is str and compile_pattern(pattern) is not None \
+                and _runs_on_rust_regex(pattern):
+            if "\\s" in pattern or "\\S" in pattern:
+                wrappers.append(_ecma_pattern(pattern))  # the contract's \s, checked where pydantic checks patterns
+            else:
+                limits["pattern"] = pattern
         if not limits and not wrappers:
             return base
         return Annotated[base, Field(**limits), *wrappers] if limits else Annotated[base, *wrappers]
