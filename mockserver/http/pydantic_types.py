@@ -323,6 +323,7 @@ class ContractTypes:
                 and _runs_on_rust_regex(pattern):
             if "\\s" in pattern or "\\S" in pattern:
                 wrappers.append(_ecma_pattern(pattern))  # the contract's \s, checked where pydantic checks patterns
+                limits["json_schema_extra"] = {"pattern": pattern}  # published as the service publishes it
             else:
                 limits["pattern"] = pattern
         if not limits and not wrappers:
