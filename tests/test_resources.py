@@ -119,3 +119,89 @@ def test_writes_are_stateless_but_echo_what_was_sent(client: TestClient) -> None
     assert body["name"] == "Night Shift Bot" and body["description"] == "Covers the night queue."
     assert body["created_at"] <= body["updated_at"] <= NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert "Night Shift Bot" not in {a["name"] for a in _walk(client, "/v1/agents", 50)}, "nothing is stored"
+
+
+# Knowledge bases and documents, mocks and their scenarios, policies and their revisions, end users:
+# (list path, get path template, id field, parent collection path or None).
+NESTED = [
+    ("/v1/knowledge-base/knowledge-bases", "/v1/knowledge-base/knowledge-bases/{}", "id", None),
+    ("/v1/knowledge-base/knowledge-bases/{}/documents", "/v1/knowledge-base/documents/{}", "id",
+     "/v1/knowledge-base/knowledge-bases"),
+    ("/v1/mocks", "/v1/mocks/{}", "id", None),
+    ("/v1/policies", "/v1/policies/{}", "id", None),
+    ("/v1/policies/{}/revisions", "/v1/policies/revisions/{}", "id", "/v1/policies"),
+    ("/v1/identity/end-users", "/v1/identity/end-users/{}", "uid", None),
+]
+
+
+def _lists(client: TestClient, path: str, parent: str | None, limit: int) -> list[tuple[str, list[dict]]]:
+    """(parent id or "", every row) for the list, walked page by page with ``limit``."""
+    if parent is None:
+        return [("", _walk(client, path, limit))]
+    return [(p["id"], _walk(client, path.format(p["id"]), limit)) for p in _walk(client, parent, 50)]
+
+
+@settings(max_examples=10, deadline=None)
+@given(limit=st.integers(1, 9), which=st.sampled_from(NESTED))
+def test_every_resource_lists_gets_and_pages_alike(client: TestClient, limit: int,
+                                                   which: tuple[str, str, str, str | None]) -> None:
+    """Walks are complete and duplicate-free for any limit; a get equals its list row field for field;
+    nothing is dated after the sandbox clock; a nested list holds only its parent's children."""
+    path, get, key, parent = which
+    whole_pages = dict(_lists(client, path, parent, 50))
+    size = limit * 20 if key == "uid" else limit  # 500 end users: pages of 20-180
+    for parent_id, rows in _lists(client, path, parent, size):
+        assert rows == whole_pages[parent_id], "the walk does not depend on the page size"
+        assert len({r[key] for r in rows}) == len(rows) > 0
+        for row in rows[:5]:
+            full = client.get(get.format(row[key]))
+            assert full.status_code == 200
+            assert {k: v for k, v in full.json().items() if k in row} == row
+            for stamp in ("created_at", "updated_at"):
+                if stamp in row:
+                    assert row[stamp] <= NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
+            if "created_at" in row and "updated_at" in row:
+                assert row["created_at"] <= row["updated_at"]
+        if parent is not None:
+            back = {"/v1/knowledge-base/knowledge-bases": "knowledge_base_id", "/v1/policies": "policy_id"}[parent]
+            assert {r[back] for r in rows} == {parent_id}
+
+
+def test_the_catalog_names_the_resources(client: TestClient) -> None:
+    bases = _walk(client, "/v1/knowledge-base/knowledge-bases", 50)
+    assert [(b["name"], b["document_count"]) for b in bases] == \
+        [(kb.name, len(kb.children)) for kb in CATALOG.resources.knowledge_bases]
+    documents = _walk(client, f"/v1/knowledge-base/knowledge-bases/{bases[0]['id']}/documents", 50)
+    assert [d["title"] for d in documents] == list(CATALOG.resources.knowledge_bases[0].children)
+    mocks = _walk(client, "/v1/mocks", 50)
+    scenarios = client.get(f"/v1/mocks/{mocks[0]['id']}/scenarios").json()
+    assert [s["name"] for s in scenarios] == list(CATALOG.resources.mocks[0].children)
+    assert [s["name"] for s in mocks[0]["scenarios"]] == [s["name"] for s in scenarios]
+    policies = _walk(client, "/v1/policies", 50)
+    revisions = _walk(client, f"/v1/policies/{policies[0]['id']}/revisions", 50)
+    assert policies[0]["active_revision_id"] == revisions[-1]["id"]
+    users = _walk(client, "/v1/identity/end-users", 7)
+    assert len(users) == CATALOG.resources.end_users
+    one = client.get("/v1/identity/end-users", params={"org_external_end_user_id": users[3]["org_external_end_user_id"]})
+    assert [u["uid"] for u in one.json()["items"]] == [users[3]["uid"]]
+
+
+def test_unknown_ids_and_parents_are_404(client: TestClient) -> None:
+    stranger = "00000000-0000-4000-8000-000000000000"
+    for path in ("/v1/knowledge-base/knowledge-bases/{}", "/v1/knowledge-base/documents/{}", "/v1/mocks/{}",
+                 "/v1/mocks/scenarios/{}", "/v1/policies/{}", "/v1/policies/revisions/{}",
+                 "/v1/knowledge-base/knowledge-bases/{}/documents", "/v1/policies/{}/revisions",
+                 "/v1/mocks/{}/scenarios"):
+        response = client.get(path.format(stranger))
+        assert response.status_code == 404 and response.json()["error"] == "not_found", path
+        assert stranger in response.json()["message"]
+
+
+def test_conversations_name_the_listed_end_users(client: TestClient) -> None:
+    users = {u["uid"] for u in _walk(client, "/v1/identity/end-users", 200)}
+    conversations = client.get("/v1/v2/conversations", params={"limit": 50}).json()["items"]
+    assert conversations and all(c["end_user_id"] in users for c in conversations)
+    one = conversations[0]["end_user_id"]
+    assert client.get(f"/v1/identity/end-users/{one}").status_code == 200
+    mine = client.get("/v1/v2/conversations", params={"limit": 50, "end_user_id": one}).json()["items"]
+    assert mine and all(c["end_user_id"] == one for c in mine)

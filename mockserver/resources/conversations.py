@@ -34,7 +34,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from mockserver.resources.entities import organization_id
+from mockserver.resources.entities import end_user_id, organization_id
 from mockserver.resources.filler import SESSION_SLOTS, filler
 from mockserver.resources.pages import PageError, decode_position, encode_position
 from mockserver.responders.base import Generated, MockRequest
@@ -45,14 +45,13 @@ from mockserver.world.rng import hash_keys
 from mockserver.world.traffic import series
 from mockserver.world.world import World, WorldBook
 
-__all__ = ["conversation_responders", "DEFAULT_SPAN_DAYS", "END_USERS", "SessionBodies", "SessionEvents", "Walk",
+__all__ = ["conversation_responders", "DEFAULT_SPAN_DAYS", "SessionBodies", "SessionEvents", "Walk",
            "day_events", "walk_sessions", "listing_window", "read_cursor", "next_cursor", "conversation_id",
            "parse_conversation_id"]
 
 ResponderFn = Callable[[MockRequest], Generated]
 
 DEFAULT_SPAN_DAYS = 30
-END_USERS = 2000
 _SECOND_STREAM = 41
 LEAF_FILTERS = ("channel", "status", "priority")
 _ENDED = {"closed", "expired", "error", "transferred"}
@@ -112,13 +111,15 @@ class SessionBodies:
         self.worlds = worlds
         self.operation = get_operation
 
-    def assigned(self, world: World, session_id: str) -> tuple[str | None, str]:
+    def assigned(self, world: World, session_id: str) -> tuple[str | None, str | None]:
         """The session's agent (from the catalog) and end user, drawn from its id."""
         digest = hashlib.blake2b(session_id.encode(), digest_size=8).digest()
         agents = world.catalog.agents
         agent = agents[digest[0] % len(agents)].id if agents else None
-        user = uuid.uuid5(uuid.NAMESPACE_URL, f"mockserver:end-user:{world.seed}:{int.from_bytes(digest[1:], 'big') % END_USERS}")
-        return agent, str(user)
+        # One of the world's end users (GET /v1/identity/end-users lists them all).
+        users = world.catalog.resources.end_users
+        user = end_user_id(world.seed, int.from_bytes(digest[1:], "big") % users) if users else None
+        return agent, user
 
     def body(self, request: MockRequest, world: World, when: int, leaf: int, minute: int, index: int) -> dict[str, Any]:
         session_id = conversation_id(world, minute, leaf, index)

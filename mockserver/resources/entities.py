@@ -20,7 +20,7 @@ from typing import Any
 from mockserver.world.calendar import utc_text
 from mockserver.world.catalog import Catalog
 
-__all__ = ["Entity", "collections", "organization_id", "RESOURCE_TOOL_TYPE"]
+__all__ = ["Entity", "collection", "end_user_id", "organization_id", "RESOURCE_TOOL_TYPE"]
 
 _EPOCH = dt.datetime(2025, 1, 6, 9, 0, tzinfo=dt.timezone.utc)
 
@@ -53,8 +53,30 @@ def _stamp(value: dt.datetime) -> str:
     return utc_text(value)
 
 
-def collections(catalog: Catalog, seed: int, now: dt.datetime) -> dict[str, list[Entity]]:
-    """Every collection, in its stable list order (the catalog's)."""
+def collection(catalog: Catalog, seed: int, now: dt.datetime, name: str) -> list[Entity]:
+    """One collection, in its stable list order (the catalog's); only that collection is built."""
+    if name == "end_users":
+        return _end_users(catalog, seed, organization_id(seed))
+    org = organization_id(seed)
+
+    def common(entity_id: str, entity_name: str) -> dict[str, Any]:
+        created, updated = _times(entity_id, now)
+        return {"id": entity_id, "organization_id": org, "name": entity_name, "created_at": created,
+                "updated_at": updated}
+
+    for build in (_knowledge, _mocks, _policies):
+        built = build(catalog, seed, org, common) if name in _BUILT_BY[build.__name__] else None
+        if built is not None:
+            return built[name]
+    return _core(catalog, seed, now)[name]
+
+
+_BUILT_BY = {"_knowledge": ("knowledge_bases", "documents"), "_mocks": ("mocks", "mock_scenarios"),
+             "_policies": ("policies", "policy_revisions")}
+
+
+def _core(catalog: Catalog, seed: int, now: dt.datetime) -> dict[str, list[Entity]]:
+    """Agents, tools and connections: the entities the analytics name."""
     org = organization_id(seed)
 
     def common(entity_id: str, name: str) -> dict[str, Any]:
@@ -89,3 +111,95 @@ def collections(catalog: Catalog, seed: int, now: dt.datetime) -> dict[str, list
                       tools_synced_at=fields["updated_at"], last_used_at=fields["updated_at"], tools=slug_tools)
         connections.append(Entity(connection_id, fields, {}))
     return {"agents": agents, "tools": tools, "connections": connections}
+
+
+def _uid(seed: int, *parts: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "mockserver:" + ":".join([str(seed), *parts])))
+
+
+def end_user_id(seed: int, index: int) -> str:
+    """End user ``index`` of the world: the ids conversations name (``conversations.SessionBodies.assigned``)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"mockserver:end-user:{seed}:{index}"))
+
+
+Common = Any  # (entity id, name) -> the fields every entity has
+
+
+def _knowledge(catalog: Catalog, seed: int, org: str, common: Common) -> dict[str, list[Entity]]:
+    bases, documents = [], []
+    for kb in catalog.resources.knowledge_bases:
+        kb_id = _uid(seed, "knowledge-base", kb.name)
+        fields = common(kb_id, kb.name)
+        fields.update(description=kb.description, is_active=True, document_count=len(kb.children))
+        bases.append(Entity(kb_id, fields, {}))
+        for title in kb.children:
+            doc_id = _uid(seed, "document", kb.name, title)
+            doc = common(doc_id, title)
+            doc.pop("name")
+            doc.update(knowledge_base_id=kb_id, title=title, safe_title=title, state="ready", version_number=1,
+                       version_count=1, source_type="upload", active_version_id=_uid(seed, "document-version", doc_id))
+            documents.append(Entity(doc_id, doc, {"kb_id": kb_id}))
+    return {"knowledge_bases": bases, "documents": documents}
+
+
+def _mocks(catalog: Catalog, seed: int, org: str, common: Common) -> dict[str, list[Entity]]:
+    mocks, scenarios = [], []
+    for mock in catalog.resources.mocks:
+        mock_id = _uid(seed, "mock", mock.name)
+        fields = common(mock_id, mock.name)
+        own = []
+        for priority, name in enumerate(mock.children):
+            scenario_id = _uid(seed, "mock-scenario", mock.name, name)
+            scenario = common(scenario_id, name)
+            scenario.pop("organization_id")
+            # The first scenario answers 200, the others the failures they are named for (404, then 504...).
+            scenario.update(mock_id=mock_id, priority=priority, is_enabled=True, match_method="GET",
+                            match_path_pattern=f"/{mock.slug or mock_id}/*",
+                            response_status=(200, 404, 504, 502)[min(priority, 3)], delay_ms=0)
+            own.append(scenario)
+            scenarios.append(Entity(scenario_id, scenario, {"mock_id": mock_id}))
+        fields.update(slug=mock.slug or mock.name.lower().replace(" ", "-"), description=mock.description,
+                      default_status=200, default_response_body={}, is_enabled=True,
+                      public_url_path=f"/mock/{mock.slug}", scenarios=own)
+        mocks.append(Entity(mock_id, fields, {}))
+    return {"mocks": mocks, "mock_scenarios": scenarios}
+
+
+def _policies(catalog: Catalog, seed: int, org: str, common: Common) -> dict[str, list[Entity]]:
+    policies, revisions = [], []
+    for policy in catalog.resources.policies:
+        policy_id = _uid(seed, "policy", policy.name)
+        fields = common(policy_id, policy.name)
+        mine = []
+        for number, label in enumerate(policy.children, start=1):
+            revision_id = _uid(seed, "policy-revision", policy.name, label)
+            revision = common(revision_id, f"{policy.name} ({label})")
+            revision.pop("organization_id")
+            revision.update(policy_id=policy_id, description=policy.description, priority=number,
+                            check_type="expression", enforcement_point="pre_tool_call", action="block",
+                            mode="enforce", on_error="allow", strictness="standard")
+            mine.append(revision)
+            revisions.append(Entity(revision_id, revision, {"policy_id": policy_id}))
+        # The last revision is the active one.
+        fields.update(description=policy.description, enabled=True, scope="organization",
+                      active_revision_id=mine[-1]["id"] if mine else None,
+                      active_revision=mine[-1] if mine else None)
+        policies.append(Entity(policy_id, fields, {}))
+    return {"policies": policies, "policy_revisions": revisions}
+
+
+def _end_users(catalog: Catalog, seed: int, org: str) -> list[Entity]:
+    """End users: uids from the seed, names picked by the uid from the catalog's name lists."""
+    users = []
+    people = catalog.resources
+    for index in range(people.end_users):
+        uid = end_user_id(seed, index)
+        digest = hashlib.blake2b(uid.encode(), digest_size=4).digest()
+        first = people.first_names[digest[0] % len(people.first_names)]
+        last = people.last_names[digest[1] % len(people.last_names)]
+        external = f"cust_{int.from_bytes(digest, 'big'):010d}"
+        fields = {"uid": uid, "org_id": org, "status": "active", "display_name": f"{first} {last}",
+                  "primary_email": f"{first.lower()}.{last.lower()}{digest[2]}@example.com", "primary_phone": None,
+                  "org_external_end_user_id": external, "merged_into": None}
+        users.append(Entity(uid, fields, {"org_external_end_user_id": external}))
+    return users

@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from mockserver.resources.entities import Entity, collections
+from mockserver.resources.entities import Entity, collection
 from mockserver.resources.filler import filler
 from mockserver.resources.pages import PageError, page
 from mockserver.responders.base import Generated, MockRequest
@@ -41,12 +41,25 @@ class Resource:
     get_operation: str
     id_parameter: str
     filters: tuple[str, ...] = field(default=())  # list query parameters matched against Entity.filters
+    # A nested list (a knowledge base's documents): its path parameter, matched against Entity.filters, and the
+    # collection and noun of the parent it names (an unknown parent is a 404).
+    parent: tuple[str, str, str] | None = None
 
 
 RESOURCES = (
     Resource("agents", "Agent", "listAgents", "getAgent", "agent_id"),
     Resource("tools", "Tool", "listTools", "getTool", "tool_id", ("tool_type",)),
     Resource("connections", "Connection", "listConnections", "getConnection", "connection_id"),
+    Resource("knowledge_bases", "Knowledge base", "listKnowledgeBases", "getKnowledgeBase", "kb_id"),
+    Resource("documents", "Document", "listDocuments", "getDocument", "doc_id",
+             parent=("kb_id", "knowledge_bases", "Knowledge base")),
+    Resource("mocks", "Mock", "listMocks", "getMock", "mock_id"),
+    Resource("mock_scenarios", "Mock scenario", "listMockScenarios", "getMockScenario", "scenario_id",
+             parent=("mock_id", "mocks", "Mock")),
+    Resource("policies", "Policy", "listPolicies", "getPolicy", "policy_id"),
+    Resource("policy_revisions", "Policy revision", "listPolicyRevisions", "getPolicyRevision", "revision_id",
+             parent=("policy_id", "policies", "Policy")),
+    Resource("end_users", "End user", "listEndUsers", "getEndUser", "end_user_id", ("org_external_end_user_id",)),
 )
 
 
@@ -70,8 +83,8 @@ class _Bodies:
         self.operation = get_operation
         self.catalog = catalog
 
-    def entities(self, request: MockRequest, collection: str) -> list[Entity]:
-        return collections(self.catalog, request.seed, _now(request))[collection]
+    def entities(self, request: MockRequest, name: str) -> list[Entity]:
+        return collection(self.catalog, request.seed, _now(request), name)
 
     def full(self, request: MockRequest, entity: Entity) -> dict[str, Any]:
         success = self.operation.success
@@ -109,6 +122,12 @@ def _list_responder(resource: Resource, bodies: _Bodies, operation: Operation) -
 
     def respond(request: MockRequest) -> Generated:
         wanted = {name: request.params.get(name) for name in resource.filters if request.params.get(name) is not None}
+        if resource.parent is not None:
+            name, collection, noun = resource.parent
+            parent_id = str(request.path_params.get(name, "")).lower()
+            if not any(e.id == parent_id for e in bodies.entities(request, collection)):
+                return Generated(404, {"error": "not_found", "message": f"{noun} {parent_id} not found"})
+            wanted[name] = parent_id
         chosen = [e for e in bodies.entities(request, resource.collection)
                   if all(e.filters.get(k) == str(v) for k, v in wanted.items())]
         scope = resource.collection + "".join(f"&{k}={v}" for k, v in sorted(wanted.items()))

@@ -107,6 +107,29 @@ class Catalog:
     tool_errors: tuple[ToolError, ...] = ()
     tool_retries: dict[str, tuple[float, ...]] = field(default_factory=dict)  # success/failed -> P(retries = i)
     mode_latency: dict[str, float] = field(default_factory=dict)  # integration mode -> latency multiplier
+    resources: ResourceCatalog = field(default_factory=lambda: ResourceCatalog())
+
+
+@dataclass(frozen=True, slots=True)
+class NamedSet:
+    """A named entity with a description and named children (a knowledge base's documents, a mock's scenarios)."""
+
+    name: str
+    description: str
+    children: tuple[str, ...] = ()
+    slug: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceCatalog:
+    """The resource API's entities beyond agents, tools and connections (``resources:`` in the catalog)."""
+
+    knowledge_bases: tuple[NamedSet, ...] = ()
+    mocks: tuple[NamedSet, ...] = ()
+    policies: tuple[NamedSet, ...] = ()  # children: one name per revision ("r1", "r2", ...)
+    end_users: int = 0
+    first_names: tuple[str, ...] = ("Ada",)
+    last_names: tuple[str, ...] = ("Lovelace",)
 
 
 def load_catalog(path: Path) -> Catalog:
@@ -182,8 +205,27 @@ def _parse(raw: dict[str, Any]) -> Catalog:
                   for outcome in ("handled", "escalated")},
         session_shape=_session_shape(raw["sessions"]),
         mode_latency={str(k): _positive(v, f"mode_latency.{k}") for k, v in (raw.get("mode_latency") or {}).items()},
+        resources=_resource_catalog(raw.get("resources") or {}),
         **_tool_world(raw),
     )
+
+
+def _resource_catalog(raw: dict[str, Any]) -> ResourceCatalog:
+    def named(items: Any, children: str) -> tuple[NamedSet, ...]:
+        return tuple(NamedSet(str(i["name"]), str(i.get("description", "")), tuple(str(c) for c in i.get(children) or ()),
+                              str(i.get("slug", ""))) for i in items or ())
+
+    policies = tuple(NamedSet(str(p["name"]), str(p.get("description", "")),
+                              tuple(f"r{n}" for n in range(1, int(p.get("revisions", 1)) + 1)))
+                     for p in raw.get("policies") or ())
+    people = raw.get("end_users") or {}
+    end_users = int(people.get("count", 0))
+    if end_users < 0 or end_users > 10_000:
+        raise ValueError("resources.end_users.count must be between 0 and 10,000")
+    first = tuple(str(n) for n in people.get("first_names") or ("Ada",))
+    last = tuple(str(n) for n in people.get("last_names") or ("Lovelace",))
+    return ResourceCatalog(named(raw.get("knowledge_bases"), "documents"), named(raw.get("mocks"), "scenarios"),
+                           policies, end_users, first, last)
 
 
 def _tool_world(raw: dict[str, Any]) -> dict[str, Any]:
