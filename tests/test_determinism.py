@@ -32,6 +32,17 @@ with TestClient(app) as c:
     response = c.post("/feedback/stats", auth=("u", "p"),
                       json={"project_id": "acme/evals", "start": "2026-01-10T00:00:00Z"})
     digest.update(b"%d|" % response.status_code + response.content)
+    # 422s with many items: maps, unions, nested models, every parameter wrong (pydantic's order, not a set's)
+    for method, path, body in [
+        ("PUT", "/v1/identity/org", {"settings": {"kb_role_clearance_map": {"b": "x", "a": [], "c": 1.5},
+                                                  "kb_role_audience_map": {"z": 1, "y": [2]}, "retry": 7}}),
+        ("POST", "/v1/model-router/configs", {"name": 5, "model_chain": [1, "a", {"x": 1}]}),
+        ("GET", "/v1/analytics/tools/dashboard?start_date=x&end_date=2026-13-01&top_tools_limit=0&granularity=y",
+         None),
+    ]:
+        response = c.request(method, path, json=body)
+        assert response.status_code == 422, response.text
+        digest.update(response.content)
 print(digest.hexdigest())
 """
 

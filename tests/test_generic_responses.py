@@ -39,3 +39,20 @@ def test_generated_body_validates(contract: str, operation: object) -> None:
         bodies.append(generated.content)
     again = respond_from_schema(_request(contract, operation, 0), use_examples=False)
     assert not bodies or again.content == bodies[0], "same request, same body"
+
+
+@pytest.mark.parametrize("path", ["/v1/knowledge-base/evals/suites", "/v1/scenarios", "/v1/sim-suites"])
+def test_a_generated_list_is_one_whole_page(path: str) -> None:
+    """has_more is false and there is no next cursor, so a walk ends after one page holding every item; a cursor
+    the list never handed out is the documented 400."""
+    from tests.conftest import make_client
+
+    with make_client() as client:
+        client.headers["x-api-key"] = "k"
+        page = client.get(path, params={"limit": 3})
+        assert page.status_code == 200
+        body = page.json()
+        assert len(body["items"]) <= 3 and body.get("has_more", False) is False and body.get("next_cursor") is None
+        if "next_cursor" in body:
+            refused = client.get(path, params={"limit": 3, "cursor": "agreement"})
+            assert refused.status_code == 400 and refused.json()["error"] == "invalid_cursor"

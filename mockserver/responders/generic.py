@@ -8,6 +8,7 @@ body and different requests get different ones.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 from faker import Faker
@@ -19,6 +20,7 @@ from mockserver.responders.timeseries import is_timeseries, timeseries_rows, win
 from mockserver.responders.values import ValueSource
 from mockserver.settings import Limits
 from mockserver.spec.model import ResponseSpec
+from mockserver.world.calendar import utc_text
 from mockserver.world.keys import request_seed
 
 __all__ = ["respond_from_schema"]
@@ -62,13 +64,40 @@ def respond_from_schema(request: MockRequest, *, use_examples: bool = True,
         items = request.resolver.deref(success.schema).get("items", {})
         labels = window_labels(request, LIMITS)
         return timeseries_rows(request, lambda i: make_coherent(faker.generate(items), labels), LIMITS)
+    if response is None and request.params.get("cursor") is not None and _is_cursor_page(request, success.schema):
+        # A generic list is one page (below): it never hands out a cursor, so any cursor is not one of its own.
+        return Generated(400, {"error": "invalid_cursor",
+                               "message": "The cursor is not valid for this list; start again without one."})
     content = faker.generate(success.schema)
     if analytics:
         content = make_coherent(content, window_labels(request, LIMITS))
     if response is None:
-        content = _within_page_size(content, request.params)
+        content = _one_page(_within_page_size(content, request.params))
         content = _echo_body(content, request, success.schema)
     return Generated(success.status, content)
+
+
+def _is_cursor_page(request: MockRequest, schema: object) -> bool:
+    """A cursor page of a contract whose errors are Feather's ``ErrorResponse`` (another contract's list ignores a
+    cursor it does not know rather than answering in a shape its contract does not have)."""
+    schemas = request.resolver.document.get("components", {}).get("schemas", {})
+    properties = request.resolver.deref(schema).get("properties", {}) if isinstance(schema, dict) else {}
+    return "ErrorResponse" in schemas and "items" in properties and (
+        "next_cursor" in properties or "has_more" in properties)
+
+
+def _one_page(content: object) -> object:
+    """A generated list is the whole list: ``has_more`` false, no ``next_cursor``, a ``total`` that counts the
+    items, so walking its pages gives every item once (resources from the world page for real)."""
+    if not isinstance(content, dict) or not isinstance(content.get("items"), list):
+        return content
+    if "has_more" in content:
+        content["has_more"] = False
+    if "next_cursor" in content:
+        content["next_cursor"] = None
+    if isinstance(content.get("total"), int) and not isinstance(content.get("total"), bool):
+        content["total"] = len(content["items"])
+    return content
 
 
 def _echo_body(content: object, request: MockRequest, schema: object) -> object:
@@ -86,7 +115,7 @@ def _echo_body(content: object, request: MockRequest, schema: object) -> object:
                     content[key] = value
     created, updated = content.get("created_at"), content.get("updated_at")
     if isinstance(created, str) and isinstance(updated, str) and created.endswith("Z") and updated.endswith("Z"):
-        now = request.now.strftime("%Y-%m-%dT%H:%M:%SZ") if hasattr(request.now, "strftime") else None
+        now = utc_text(request.now) if isinstance(request.now, dt.datetime) else None
         first, last = sorted((created, updated))
         if now is not None and len(first) == len(now) == len(last):
             first, last = min(first, now), min(last, now)
