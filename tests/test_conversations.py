@@ -137,3 +137,35 @@ def test_answers_that_depend_on_the_wall_clock_are_not_kept() -> None:
         frozen.headers["x-api-key"] = "k"
         frozen.get(LIST, params={"limit": 1})
         assert len(frozen.app.dispatcher.cache) == 1  # type: ignore[attr-defined]
+
+
+def test_conversations_follow_the_sessions_distributions() -> None:
+    """A day's conversations: two messages per turn, turns averaging what turn-depth reports for that day, and
+    resolved sessions lasting what resolution-time reports (medians within sampling error)."""
+    import statistics
+
+    from tests.conftest import make_client
+
+    with make_client() as client:
+        client.headers["x-api-key"] = "k"
+        day = {"start_date": "2026-01-13", "end_date": "2026-01-13"}
+        rows, cursor = [], None
+        while True:
+            params = {"limit": 100, "started_after": "2026-01-13T00:00:00Z", "started_before": "2026-01-13T23:59:59Z",
+                      **({"cursor": cursor} if cursor else {})}
+            page = client.get("/v1/v2/conversations", params=params).json()
+            rows += page["items"]
+            if not page["has_more"]:
+                break
+            cursor = page["next_cursor"]
+        [depth] = client.get("/v1/analytics/sessions/turn-depth", params=day).json()
+        assert len(rows) == depth["total_sessions"]
+        assert all(r["message_count"] % 2 == 0 and r["message_count"] >= 2 for r in rows)
+        mean_turns = statistics.fmean(r["message_count"] / 2 for r in rows)
+        assert abs(mean_turns / depth["avg_turns_per_session"] - 1) < 0.1, (mean_turns, depth)
+        api_closed = [r["duration_ms"] / 1000 for r in rows if r["channel"] == "api" and r["status"] == "closed"
+                        and r["priority"] == "normal"]
+        resolution = {(r["channel"], r["priority"]): r for r in client.get(
+            "/v1/analytics/sessions/resolution-time", params={**day, "channel": "api"}).json()}
+        median = statistics.median(api_closed)
+        assert abs(median / resolution[("api", "normal")]["p50_seconds"] - 1) < 0.25, median

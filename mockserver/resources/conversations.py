@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
+import statistics
 import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -131,7 +133,7 @@ class SessionBodies:
         agent, user = self.assigned(world, session_id)
         started = dt.datetime.fromtimestamp(when, dt.timezone.utc)
         now = request.now if isinstance(request.now, dt.datetime) else dt.datetime.now(dt.timezone.utc)
-        duration = 30 + int.from_bytes(hashlib.blake2b(session_id.encode(), digest_size=4).digest(), "big") % 1770
+        turns, duration = session_shape(world, leaf, session_id)
         ended = min(started + dt.timedelta(seconds=duration), now) if status in _ENDED else None
         last = min(started + dt.timedelta(seconds=duration), now)
         body.update(
@@ -141,10 +143,36 @@ class SessionBodies:
             updated_at=_stamp(last), first_message_at=_stamp(started), last_message_at=_stamp(last),
             ended_at=_stamp(ended) if ended else None, closed_at=_stamp(ended) if ended and status == "closed" else None,
             duration_ms=int((last - started).total_seconds() * 1000), archived_at=None, ttl_expires_at=None,
-            retention_expires_at=_stamp(started + dt.timedelta(days=365)), message_count=2 + duration % 23,
+            retention_expires_at=_stamp(started + dt.timedelta(days=365)), message_count=2 * turns,
         )
         order = request.resolver.deref(success.schema).get("properties", {})
         return {k: body[k] for k in order if k in body}
+
+
+def session_shape(world: World, leaf: int, session_id: str) -> tuple[int, int]:
+    """A session's turns and its length in seconds, drawn from its id with the sessions family's distributions
+    (docs/world.md): turns geometric with the channel's mean (longer when escalated), messages two per turn; a
+    session the agent resolved runs its resolution time (log-normal, the channel's median times the priority's
+    factor), any other one a few minutes per turn."""
+    digest = hashlib.blake2b(session_id.encode(), digest_size=16, person=b"session-shape").digest()
+    u_turns = (int.from_bytes(digest[:7], "big") + 0.5) / 2**56
+    u_time = (int.from_bytes(digest[7:14], "big") + 0.5) / 2**56
+    dims, shape = world.sessions.dims, world.catalog.session_shape
+    channel = next((c for c in world.catalog.channels if c.name == str(dims["channel"][leaf])), None)
+    escalated = str(world.sessions.kind[leaf]) == "escalated"
+    mean_turns = (channel.turns if channel else 3.0) * (shape.escalated_turns_factor if escalated else 1.0)
+    p = 1.0 / max(mean_turns, 1.0)
+    turns = 1 if p >= 1.0 else 1 + int(math.log(1.0 - u_turns) / math.log(1.0 - p))
+    if not escalated and str(dims["status"][leaf]) == "closed" and channel is not None:
+        median = channel.resolution_minutes * 60.0 * shape.priority_factor(str(dims["priority"][leaf]))
+        seconds = median * math.exp(shape.resolution_sigma * _normal_quantile(u_time))
+    else:
+        seconds = 30.0 * turns * (0.5 + u_time)
+    return turns, max(1, int(seconds))
+
+
+def _normal_quantile(u: float) -> float:
+    return statistics.NormalDist().inv_cdf(min(max(u, 1e-12), 1 - 1e-12))
 
 
 def _slot(own_id: str) -> int:
