@@ -142,6 +142,14 @@ def _knowledge(catalog: Catalog, seed: int, org: str, common: Common) -> dict[st
     return {"knowledge_bases": bases, "documents": documents}
 
 
+def _child(common: Common, child_id: str, name: str, **fields: Any) -> dict[str, Any]:
+    """A child entity's fields (a mock's scenario, a policy's revision): its parent holds the organization."""
+    child = common(child_id, name)
+    child.pop("organization_id")
+    child.update(fields)
+    return child
+
+
 def _mocks(catalog: Catalog, seed: int, org: str, common: Common) -> dict[str, list[Entity]]:
     mocks, scenarios = [], []
     for mock in catalog.resources.mocks:
@@ -149,15 +157,13 @@ def _mocks(catalog: Catalog, seed: int, org: str, common: Common) -> dict[str, l
         fields = common(mock_id, mock.name)
         own = []
         for priority, name in enumerate(mock.children):
-            scenario_id = _uid(seed, "mock-scenario", mock.name, name)
-            scenario = common(scenario_id, name)
-            scenario.pop("organization_id")
             # The first scenario answers 200, the others the failures they are named for (404, then 504...).
-            scenario.update(mock_id=mock_id, priority=priority, is_enabled=True, match_method="GET",
-                            match_path_pattern=f"/{mock.slug or mock_id}/*",
-                            response_status=(200, 404, 504, 502)[min(priority, 3)], delay_ms=0)
+            scenario = _child(common, _uid(seed, "mock-scenario", mock.name, name), name, mock_id=mock_id,
+                              priority=priority, is_enabled=True, match_method="GET",
+                              match_path_pattern=f"/{mock.slug or mock_id}/*",
+                              response_status=(200, 404, 504, 502)[min(priority, 3)], delay_ms=0)
             own.append(scenario)
-            scenarios.append(Entity(scenario_id, scenario, {"mock_id": mock_id}))
+            scenarios.append(Entity(scenario["id"], scenario, {"mock_id": mock_id}))
         fields.update(slug=mock.slug or mock.name.lower().replace(" ", "-"), description=mock.description,
                       default_status=200, default_response_body={}, is_enabled=True,
                       public_url_path=f"/mock/{mock.slug}", scenarios=own)
@@ -172,14 +178,12 @@ def _policies(catalog: Catalog, seed: int, org: str, common: Common) -> dict[str
         fields = common(policy_id, policy.name)
         mine = []
         for number, label in enumerate(policy.children, start=1):
-            revision_id = _uid(seed, "policy-revision", policy.name, label)
-            revision = common(revision_id, f"{policy.name} ({label})")
-            revision.pop("organization_id")
-            revision.update(policy_id=policy_id, description=policy.description, priority=number,
-                            check_type="expression", enforcement_point="pre_tool_call", action="block",
-                            mode="enforce", on_error="allow", strictness="standard")
+            revision = _child(common, _uid(seed, "policy-revision", policy.name, label), f"{policy.name} ({label})",
+                              policy_id=policy_id, description=policy.description, priority=number,
+                              check_type="expression", enforcement_point="pre_tool_call", action="block",
+                              mode="enforce", on_error="allow", strictness="standard")
             mine.append(revision)
-            revisions.append(Entity(revision_id, revision, {"policy_id": policy_id}))
+            revisions.append(Entity(revision["id"], revision, {"policy_id": policy_id}))
         # The last revision is the active one.
         fields.update(description=policy.description, enabled=True, scope="organization",
                       active_revision_id=mine[-1]["id"] if mine else None,
