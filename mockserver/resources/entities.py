@@ -15,10 +15,11 @@ import datetime as dt
 import hashlib
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from mockserver.world.calendar import utc_text
-from mockserver.world.catalog import Catalog
+from mockserver.world.catalog import Catalog, ResourceCatalog
 
 __all__ = ["Entity", "collection", "end_user_id", "organization_id", "RESOURCE_TOOL_TYPE"]
 
@@ -56,7 +57,7 @@ def _stamp(value: dt.datetime) -> str:
 def collection(catalog: Catalog, seed: int, now: dt.datetime, name: str) -> list[Entity]:
     """One collection, in its stable list order (the catalog's); only that collection is built."""
     if name == "end_users":
-        return _end_users(catalog, seed, organization_id(seed))
+        return _end_users(catalog.resources, seed)
     org = organization_id(seed)
 
     def common(entity_id: str, entity_name: str) -> dict[str, Any]:
@@ -192,10 +193,12 @@ def _policies(catalog: Catalog, seed: int, org: str, common: Common) -> dict[str
     return {"policies": policies, "policy_revisions": revisions}
 
 
-def _end_users(catalog: Catalog, seed: int, org: str) -> list[Entity]:
-    """End users: uids from the seed, names picked by the uid from the catalog's name lists."""
+@lru_cache(maxsize=16)
+def _end_users(people: ResourceCatalog, seed: int) -> list[Entity]:
+    """End users: uids from the seed, names picked by the uid from the catalog's name lists (they do not depend
+    on the clock, so a world's are built once)."""
+    org = organization_id(seed)
     users = []
-    people = catalog.resources
     for index in range(people.end_users):
         uid = end_user_id(seed, index)
         digest = hashlib.blake2b(uid.encode(), digest_size=4).digest()
