@@ -134,11 +134,14 @@ def totals_of(days: BucketSeries) -> Totals:
     return Totals(days.leaves, days.counts.sum(axis=1), days.m1.sum(axis=1), days.m2.sum(axis=1), days)
 
 
-def window_totals(table: LeafTable, leaves: I64, window: Window, world: WorldParams) -> Totals:
+def window_totals(table: LeafTable, leaves: I64, window: Window, world: WorldParams, *,
+                  with_latency: bool = True) -> Totals:
+    """Per-leaf totals from day cells; without latency (sessions have none) the moments are zeros and the
+    latency-touched hours are not split."""
     if window.first_day < FIRST_DAY or not len(leaves):
         zeros = np.zeros(len(leaves))
         return Totals(leaves, zeros.astype(np.int64), zeros, zeros)
-    return totals_of(series(table, leaves, window, Granularity.DAY, world, with_latency=True))
+    return totals_of(series(table, leaves, window, Granularity.DAY, world, with_latency=with_latency))
 
 
 def day_moments(days: BucketSeries | None, rows: I64, group: I64 | None = None, groups: int = 1) -> Moments:

@@ -45,7 +45,8 @@ def window_sessions(world: World, window: Window) -> Totals:
     unique conversations)."""
     table = world.sessions
     every = np.arange(len(table), dtype=np.int64)
-    return world.memo(("session-totals", window), lambda: window_totals(table, every, window, world.params))
+    return world.memo(("session-totals", window),
+                      lambda: window_totals(table, every, window, world.params, with_latency=False))
 
 
 def _totals(world: World, query: AnalyticsQuery) -> Totals:
