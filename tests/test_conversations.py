@@ -169,3 +169,28 @@ def test_conversations_follow_the_sessions_distributions() -> None:
             "/v1/analytics/sessions/resolution-time", params={**day, "channel": "api"}).json()}
         median = statistics.median(api_closed)
         assert abs(median / resolution[("api", "normal")]["p50_seconds"] - 1) < 0.25, median
+
+
+def test_q_and_eval_filter_narrow_the_listing() -> None:
+    """``q`` is a case-insensitive substring of the subject or summary; the sandbox world runs no evals, so
+    ``eval_filter=no_evals`` is every conversation and the other values none."""
+    from tests.conftest import make_client
+
+    with make_client() as client:
+        client.headers["x-api-key"] = "k"
+        day = {"started_after": "2026-01-13T03:00:00Z", "started_before": "2026-01-13T03:59:59Z", "limit": 200}
+        page = client.get("/v1/v2/conversations", params=day).json()
+        every = page["items"]
+        assert every and not page["has_more"], "one night hour fits one page"
+
+        def text(c: dict) -> str:
+            return f"{c.get('subject') or ''} {c.get('summary') or ''}".casefold()
+
+        word = next(w for c in every for w in text(c).split() if len(w) > 3).strip(".")
+        found = client.get("/v1/v2/conversations", params={**day, "q": word.upper()}).json()["items"]
+        assert found and all(word in text(c) for c in found)
+        assert [c["id"] for c in found] == [c["id"] for c in every if word in text(c)]
+        assert client.get("/v1/v2/conversations", params={**day, "eval_filter": "no_evals"}).json()["items"] == every
+        none = client.get("/v1/v2/conversations", params={**day, "eval_filter": "any_failed"}).json()
+        assert none == {"items": [], "next_cursor": None, "has_more": False}
+        assert all(c["eval_summary"]["eval_status"] == "none" and c["eval_summary"]["total"] == 0 for c in every)

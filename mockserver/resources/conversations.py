@@ -123,6 +123,17 @@ class SessionBodies:
         user = end_user_id(world.seed, int.from_bytes(digest[1:], "big") % users) if users else None
         return agent, user
 
+    def slots_matching(self, request: MockRequest, text: str) -> frozenset[int]:
+        """The body slots whose subject or summary holds ``text`` (case-insensitive), which is what ``q`` matches:
+        a conversation's subject and summary are its slot's (``body``)."""
+        needle = text.casefold()
+        found = set()
+        for slot in range(SESSION_SLOTS):
+            body = filler(self.operation, request.resolver, request.seed, str(slot))
+            if any(needle in str(body.get(field) or "").casefold() for field in ("subject", "summary")):
+                found.add(slot)
+        return frozenset(found)
+
     def body(self, request: MockRequest, world: World, when: int, leaf: int, minute: int, index: int) -> dict[str, Any]:
         session_id = conversation_id(world, minute, leaf, index)
         success = self.operation.success
@@ -144,6 +155,7 @@ class SessionBodies:
             ended_at=_stamp(ended) if ended else None, closed_at=_stamp(ended) if ended and status == "closed" else None,
             duration_ms=int((last - started).total_seconds() * 1000), archived_at=None, ttl_expires_at=None,
             retention_expires_at=_stamp(started + dt.timedelta(days=365)), message_count=2 * turns,
+            eval_summary=dict(_NO_EVALS),
         )
         order = request.resolver.deref(success.schema).get("properties", {})
         return {k: body[k] for k in order if k in body}
@@ -275,15 +287,19 @@ def _list_responder(sessions: SessionBodies, operation: Operation) -> ResponderF
         world = sessions.worlds.get(request.seed, request.scenario)
         params = request.params
         after, before = listing_window(params, _now(request))
-        agent, user = params.get("assigned_agent_id"), params.get("end_user_id")
-        keep = None if agent is None and user is None else \
-            (lambda events, i: _matches(sessions, world, events, i, agent, user))
+        agent, user, text = params.get("assigned_agent_id"), params.get("end_user_id"), params.get("q")
+        slots = None if text is None else sessions.slots_matching(request, str(text))
+        keep = None if agent is None and user is None and slots is None else \
+            (lambda events, i: _matches(sessions, world, events, i, agent, user, slots))
         walk = Walk(world.sessions.select({k: params.get(k) for k in LEAF_FILTERS}), after, before, keep)
         scope = "conversations" + "".join(f"&{k}={params.get(k)}" for k in (*LEAF_FILTERS, "assigned_agent_id",
-                                                                              "end_user_id")) + f"&{after}&{before}"
+                                                                              "end_user_id", "q", "eval_filter")) \
+            + f"&{after}&{before}"
         position = read_cursor(request, scope)
         if isinstance(position, Generated):
             return position
+        if params.get("eval_filter") in _NEEDS_EVALS:  # the sandbox world runs no evals: nothing has any
+            return Generated(success.status, {"items": [], "next_cursor": None, "has_more": False}, uses_clock=True)
         found, following = walk_sessions(world, walk, position, int(params.get("limit") or 50))
         items = [sessions.body(request, world, int(ev.times[i]), int(ev.leaves[i]), int(ev.minutes[i]),
                                int(ev.index[i])) for ev, i in found]
@@ -298,10 +314,21 @@ def _now(request: MockRequest) -> dt.datetime:
     return request.now if isinstance(request.now, dt.datetime) else dt.datetime.now(dt.timezone.utc)
 
 
-def _matches(sessions: SessionBodies, world: World, events: SessionEvents, i: int, agent: Any, user: Any) -> bool:
+def _matches(sessions: SessionBodies, world: World, events: SessionEvents, i: int, agent: Any, user: Any,
+             slots: frozenset[int] | None = None) -> bool:
     session_id = conversation_id(world, int(events.minutes[i]), int(events.leaves[i]), int(events.index[i]))
+    if slots is not None and _slot(session_id) not in slots:
+        return False
+    if agent is None and user is None:
+        return True
     assigned, end_user = sessions.assigned(world, session_id)
     return (agent is None or str(agent) == assigned) and (user is None or str(user) == end_user)
+
+
+# eval_filter values only a conversation with evals can satisfy (the sandbox world runs none: ``no_evals`` is all).
+_NEEDS_EVALS = frozenset({"has_evals", "all_passed", "any_failed"})
+_NO_EVALS = {"total": 0, "succeeded": 0, "failed": 0, "pending": 0, "critical_total": 0, "critical_succeeded": 0,
+             "critical_failed": 0, "critical_pending": 0, "eval_status": "none"}
 
 
 def _get_responder(sessions: SessionBodies) -> ResponderFn:
