@@ -37,7 +37,7 @@ class BodyTooDeep(Exception):
 # down; real request bodies nest a few levels. Documented in the README (Limits).
 MAX_JSON_DEPTH = 128
 PARSE_ERROR = "There was an error parsing the body"
-_LONG_DIGITS = re.compile(rb"[0-9]{20}")  # a run that may be an integer orjson cannot hold
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")  # a run that may be an integer orjson cannot hold (past int64)
 _ORJSON_REFUSED = object()
 
 

@@ -13,7 +13,7 @@ from pydantic_core import SchemaError, SchemaValidator, ValidationError, core_sc
 
 from mockserver.http.scalars import Problem
 
-__all__ = ["check_constraints", "compile_pattern", "ecma_pattern", "expected_phrase", "pattern_matches"]
+__all__ = ["INTEGER_FORMATS", "check_constraints", "compile_pattern", "ecma_pattern", "expected_phrase", "pattern_matches"]
 
 
 # JSON Schema patterns are ECMA-262 regular expressions, where \s is a fixed set
@@ -22,6 +22,9 @@ __all__ = ["check_constraints", "compile_pattern", "ecma_pattern", "expected_phr
 # class before compiling. (pydantic-core's Rust regex differs from ECMA only on
 # \x85 and \ufeff; docs/validation.md.)
 _ECMA_SPACE = "\\t\\n\\x0b\\x0c\\r \\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
+
+# OpenAPI's integer formats are ranges (3.0 and 3.1 "Data Types").
+INTEGER_FORMATS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 
 
 def ecma_pattern(pattern: str) -> str:

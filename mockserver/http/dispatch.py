@@ -19,6 +19,8 @@ from mockserver.http.body import BodyParseError, BodyTooDeep
 from mockserver.http.cache import ResponseCache, digest
 from mockserver.http.lane import GenerationLane, Overloaded
 from mockserver.http.media import render_body
+from mockserver.http.media_bodies import MEDIA_TYPE_ERROR
+from mockserver.http.params import ErrorItem
 from mockserver.http.prefer import Preferences, PreferError, parse_prefer
 from mockserver.http.reply import Reply, dump_json, json_reply
 from mockserver.http.security import Authenticator
@@ -184,13 +186,11 @@ class Dispatcher:
         try:
             outcome = endpoint.validator.validate(path_params, query, headers, raw_body, headers.get("content-type"))
         except (BodyParseError, BodyTooDeep) as exc:
-            return errors.bad_request(operation.error_style, str(exc)), raw_key
+            if operation.fastapi:
+                return errors.bad_request(operation.error_style, str(exc)), raw_key
+            outcome = [{"type": "body_unreadable", "loc": ["body"], "msg": str(exc), "input": None}]
         if isinstance(outcome, list):
-            if operation.invalid_request is not None:  # a contract with its own error shape (responders/contract_errors.py)
-                reasons = [f"{'.'.join(str(p) for p in item['loc'])}: {item['msg']}" for item in outcome]
-                body = contract_error_body(operation.invalid_request, endpoint.resolver, reasons)
-                return json_reply(operation.invalid_request.status, body, reason=reasons[0]), raw_key
-            return errors.validation_failed(outcome), raw_key
+            return _refused(operation, endpoint.resolver, outcome), raw_key
         fingerprint = _fingerprint(operation, outcome, path_params)
         key = digest(orjson.dumps([seed, scenario, prefs.code, prefs.example, prefs.dynamic]), fingerprint)
         cached = self.cache.get(key)
@@ -225,6 +225,21 @@ class Dispatcher:
             reply, clocked = _render(generated, operation), generated.uses_clock
         # An answer that depends on "now" is kept only while "now" cannot move (--now).
         return reply, None if (clocked or _uses_clock(operation, outcome)) and not self.frozen_clock else key
+
+
+def _refused(operation: Operation, resolver: Resolver, items: list[ErrorItem]) -> Reply:
+    """A request that fails validation: FastAPI's 422, or the contract's own error response
+    (``responders/contract_errors.py``); an undeclared Content-Type gets the operation's 415 where it has one."""
+    response = operation.invalid_request
+    if operation.responses.get(415) is not None and any(item["type"] == MEDIA_TYPE_ERROR for item in items):
+        response = operation.responses[415]
+    if response is None:
+        return errors.validation_failed(items)
+    reasons = [f"{'.'.join(str(p) for p in item['loc'])}: {item['msg']}" for item in items]
+    if response.schema is None:
+        return Reply(response.status, b"", None, reason=reasons[0])
+    body, media_type = render_body(contract_error_body(response, resolver, reasons), response.media_type)
+    return Reply(response.status, body, media_type, reason=reasons[0])
 
 
 def _fault(faults: tuple[Fault, ...], key: bytes) -> int | None:

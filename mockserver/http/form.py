@@ -12,6 +12,8 @@ Part contents are not generated from, so only presence is checked.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl
 
 from python_multipart.exceptions import FormParserError, MultipartParseError
@@ -20,7 +22,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from mockserver.http.body import PARSE_ERROR, BodyParseError
 from mockserver.http.params import ErrorItem
 
-__all__ = ["FormRule", "MAX_FORM_PARTS"]
+__all__ = ["FormRule", "MAX_FORM_PARTS", "multipart_parts", "Part"]
 
 MAX_FORM_PARTS = 1000  # Starlette's max_fields / max_files
 
@@ -45,16 +47,32 @@ def _field_names(raw: bytes, content_type: str) -> set[str]:
         return set()
     if not options.get(b"boundary"):
         raise BodyParseError("Missing boundary in multipart.")
-    return _multipart_names(raw, options[b"boundary"])
+    return {part.name for part in multipart_parts(raw, options[b"boundary"])}
 
 
-def _multipart_names(raw: bytes, boundary: bytes) -> set[str]:
-    names: set[str] = set()
+@dataclass(frozen=True, slots=True)
+class Part:
+    name: str
+    data: bytes
+    is_file: bool  # sent with a filename
+
+
+def multipart_parts(raw: bytes, boundary: bytes) -> list[Part]:
+    """Every part, in order, read with Starlette's limits and messages (BodyParseError beyond them)."""
+    parts: list[Part] = []
     header: dict[str, bytes] = {"field": b"", "value": b"", "disposition": b""}
     counts = {"files": 0, "fields": 0}
+    current: dict[str, Any] = {"name": "", "data": [], "file": False}
 
     def on_part_begin() -> None:
         header["disposition"] = b""
+        current["data"] = []
+
+    def on_part_data(data: bytes, start: int, end: int) -> None:
+        current["data"].append(data[start:end])
+
+    def on_part_end() -> None:
+        parts.append(Part(current["name"], b"".join(current["data"]), current["file"]))
 
     def on_header_field(data: bytes, start: int, end: int) -> None:
         header["field"] += data[start:end]
@@ -76,10 +94,13 @@ def _multipart_names(raw: bytes, boundary: bytes) -> set[str]:
         counts[kind] += 1
         if counts[kind] > MAX_FORM_PARTS:
             raise BodyParseError(f"Too many {kind}. Maximum number of {kind} is {MAX_FORM_PARTS}.")
-        names.add(name.decode("utf-8", errors="replace"))
+        current["name"] = name.decode("utf-8", errors="replace")
+        current["file"] = kind == "files"
 
     callbacks = {
         "on_part_begin": on_part_begin,
+        "on_part_data": on_part_data,
+        "on_part_end": on_part_end,
         "on_header_field": on_header_field,
         "on_header_value": on_header_value,
         "on_header_end": on_header_end,
@@ -96,4 +117,4 @@ def _multipart_names(raw: bytes, boundary: bytes) -> set[str]:
         raise BodyParseError("Invalid multipart data.") from exc
     except FormParserError as exc:
         raise BodyParseError(PARSE_ERROR) from exc
-    return names
+    return parts

@@ -43,7 +43,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError, SchemaError, SchemaValidator, core_schema
 
-from mockserver.http.constraints import compile_pattern, pattern_matches
+from mockserver.http.constraints import INTEGER_FORMATS, compile_pattern, pattern_matches
 from mockserver.http.scalars import FORMAT_PARSERS, Problem
 from mockserver.spec.refs import Resolver
 
@@ -284,6 +284,10 @@ class ContractTypes:
                 return base
             return self._constrained(str, schema, False)
         if kind == "integer":
+            bounds = INTEGER_FORMATS.get(schema.get("format", ""))
+            if bounds is not None:  # OpenAPI's int32/int64 (FastAPI contracts never declare them)
+                schema = {**schema, "minimum": max(bounds[0], schema.get("minimum", bounds[0])),
+                          "maximum": min(bounds[1], schema.get("maximum", bounds[1]))}
             return self._constrained(int, schema, True)
         if kind == "number":
             return self._constrained(float, schema, False)

@@ -11,7 +11,9 @@ from typing import Any
 
 from mockserver.http.body import BodyRule
 from mockserver.http.form import FormRule
+from mockserver.http.media_bodies import MediaBodyRule, typed_text
 from mockserver.http.params import ErrorItem, ParameterRule, compile_parameter
+from mockserver.http.schema_check import SchemaCheck
 from mockserver.spec.model import Operation
 from mockserver.spec.refs import Resolver
 
@@ -31,16 +33,30 @@ class RequestValidator:
     def __init__(self, operation: Operation, resolver: Resolver) -> None:
         params = sorted(operation.parameters, key=lambda p: _LOCATION_ORDER.get(p.location, 9))
         self.rules: tuple[ParameterRule, ...] = tuple(compile_parameter(p, resolver) for p in params)
+        components = resolver.document.get("components", {})
+        self.param_checks: dict[tuple[str, str], SchemaCheck] = {} if operation.fastapi else {
+            (p.location, p.name): SchemaCheck(p.schema, components) for p in params}
+        self._deref = resolver.deref
         body = operation.body
-        self.body_rule: BodyRule | None = None
+        self.body_rule: BodyRule | MediaBodyRule | None = None
         self.accepts_json = body is not None and body.json_schema is not None
-        if body is not None and body.json_schema is not None:
+        if body is not None and not operation.fastapi:
+            self.body_rule = MediaBodyRule(body.content, resolver, body.required)
+        elif body is not None and body.json_schema is not None:
             self.body_rule = BodyRule(body.json_schema, resolver, body.required)
         self.body_required = body is not None and body.required
         self.form_rule: FormRule | None = None
-        if body is not None and body.json_schema is None and body.form_schema is not None:
+        if body is not None and operation.fastapi and body.json_schema is None and body.form_schema is not None:
             schema = resolver.deref(body.form_schema)
             self.form_rule = FormRule(tuple(schema.get("required", ())))
+
+    def _as_json(self, rule: ParameterRule, sent: list[str]) -> Any:
+        """The parameter's text as the JSON value it stands for (a comma list for a non-exploded array)."""
+        schema = self._deref(rule.parameter.schema)
+        if rule.is_array:
+            items = self._deref(schema.get("items", {})) if isinstance(schema, dict) else {}
+            return [typed_text(text, items, self._deref) for text in sent]
+        return typed_text(sent[-1], schema, self._deref)
 
     def validate(
         self,
@@ -65,6 +81,9 @@ class RequestValidator:
             else:
                 sent = None
             value, problems = rule.validate(sent)
+            check = self.param_checks.get((location, name))
+            if check is not None and sent and not problems:  # JSON Schema's meaning beyond the type (formats...)
+                problems = check.errors(self._as_json(rule, sent), [location, name])
             values[name] = value
             if sent:
                 raw[name] = sent

@@ -109,10 +109,13 @@ def _echo_body(content: object, request: MockRequest, schema: object) -> object:
     properties = request.resolver.deref(schema).get("properties", {}) if isinstance(schema, dict) else {}
     if isinstance(request.body, dict):
         for key, sent in request.body.items():
-            if key in content and key in properties and key != "id":
-                value = fitted(request.resolver, properties[key], sent)
+            if key in properties and key != "id":  # an optional field the generator left out comes back too
+                value = _fitted_list(request, properties[key], sent) if isinstance(sent, list) else \
+                    fitted(request.resolver, properties[key], sent)
                 if value is not None:
                     content[key] = value
+        order = {name: i for i, name in enumerate(properties)}  # the schema's order, wherever a field came from
+        content = dict(sorted(content.items(), key=lambda item: order.get(item[0], len(order))))
     created, updated = content.get("created_at"), content.get("updated_at")
     if isinstance(created, str) and isinstance(updated, str) and created.endswith("Z") and updated.endswith("Z"):
         now = utc_text(request.now) if isinstance(request.now, dt.datetime) else None
@@ -121,6 +124,16 @@ def _echo_body(content: object, request: MockRequest, schema: object) -> object:
             first, last = min(first, now), min(last, now)
         content["created_at"], content["updated_at"] = first, last
     return content
+
+
+def _fitted_list(request: MockRequest, schema: object, sent: list[object]) -> list[object] | None:
+    """A list of scalars, echoed where the reply's array field can carry every item and their number."""
+    target = request.resolver.deref(schema)
+    if not isinstance(target, dict) or target.get("type") != "array" or \
+            not target.get("minItems", 0) <= len(sent) <= target.get("maxItems", len(sent)):
+        return None
+    items = [fitted(request.resolver, target.get("items", {}), item) for item in sent]
+    return None if any(item is None for item in items) else items
 
 
 _PAGE_SIZE_PARAMETERS = ("limit", "per_page", "page_size")

@@ -127,7 +127,7 @@ def _error_style(document: dict[str, Any]) -> ErrorStyle:
 
 def _security_schemes(document: dict[str, Any], path: Path, warnings: list[str]) -> dict[str, SecurityScheme]:
     """Every scheme type of OpenAPI 3.0/3.1; what the sandbox checks of each is said at startup when it is less
-    than the scheme implies (docs/contracts.md)."""
+    than the scheme implies (docs/contracts.md, "Credentials")."""
     result = {}
     for name, scheme in document.get("components", {}).get("securitySchemes", {}).items():
         kind = scheme.get("type")
@@ -188,7 +188,8 @@ def _operation(
         content = rb.get("content", {})
         json_schema = content.get("application/json", {}).get("schema")
         form = content.get("multipart/form-data") or content.get("application/x-www-form-urlencoded") or {}
-        body = RequestBody(bool(rb.get("required", False)), tuple(content), json_schema, form.get("schema"))
+        body = RequestBody(bool(rb.get("required", False)), tuple(content), json_schema, form.get("schema"),
+                           {k: v for k, v in content.items() if isinstance(v, dict)})
     requirements = op.get("security", document.get("security", []))
     security = tuple(schemes[name] for req in requirements for name in req if name in schemes)
     responses = {}
@@ -206,7 +207,8 @@ def _operation(
                                       warnings)
         responses[int(status)] = ResponseSpec(int(status), media, media_obj.get("schema"), examples)
     operation_id = op.get("operationId") or f"{method}_{template}"
-    invalid = None if _speaks_fastapi(document, style) else _invalid_request_response(op, responses, resolver)
+    fastapi = _speaks_fastapi(document, style)
+    invalid = None if fastapi else _invalid_request_response(op, responses, resolver)
     return Operation(
         contract=contract,
         method=method.upper(),
@@ -218,6 +220,7 @@ def _operation(
         responses=responses,
         error_style=style,
         invalid_request=invalid,
+        fastapi=fastapi,
     )
 
 
@@ -231,7 +234,7 @@ def _invalid_request_response(op: dict[str, Any], responses: dict[int, ResponseS
                               resolver: Resolver) -> ResponseSpec | None:
     for status in (422, 400, *sorted(s for s in responses if 400 <= s < 500)):
         spec = responses.get(status)
-        if spec is not None and spec.schema is not None:
+        if spec is not None:  # without a schema: the status alone, with no body
             return spec
     default = op.get("responses", {}).get("default")
     if default is not None:

@@ -54,6 +54,7 @@ class RequestBody:
     media_types: tuple[str, ...]
     json_schema: dict[str, Any] | None  # the application/json schema, refs unresolved
     form_schema: dict[str, Any] | None = None  # multipart/form-data or urlencoded schema
+    content: dict[str, Any] = field(default_factory=dict)  # every declared media type: its media type object
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,9 @@ class Operation:
     # Where the contract is not a FastAPI one: the documented response an invalid request gets (422, else 400,
     # else the first 4xx, else ``default`` as 400), in that response's own shape. None: FastAPI's 422.
     invalid_request: ResponseSpec | None = None
+    # FastAPI's semantics (lax coercion, Starlette's routing) for contracts FastAPI generated; OpenAPI's own
+    # (JSON Schema, every media type by its rules, concrete paths first) for any other: docs/validation.md.
+    fastapi: bool = True
 
     @property
     def success(self) -> ResponseSpec | None:
