@@ -61,3 +61,40 @@ def test_processes_with_different_hash_seeds_answer_identically() -> None:
 
 def test_the_seed_changes_the_world() -> None:
     assert _digest(7, "1") != _digest(8, "1")
+
+
+SPEC_SCRIPT = r"""
+import hashlib
+from pathlib import Path
+from starlette.testclient import TestClient
+from mockserver.app import create_app
+from mockserver.settings import Settings
+import datetime as dt
+
+app = create_app(Settings(access_log=False, specs=(Path("tests/data/corpus/swagger-petstore-3.0.yaml"),),
+                          now=dt.datetime(2026, 1, 15, 12, tzinfo=dt.timezone.utc)))
+digest = hashlib.sha256()
+with TestClient(app) as c:
+    c.headers["api_key"] = "k"
+    c.headers["authorization"] = "Bearer t"
+    for method, path, media, body in [
+        ("GET", "/pet/7", None, None),
+        ("GET", "/pet/findByStatus?status=sold", None, None),
+        ("POST", "/store/order", "application/xml", "<order><id>1</id><petId>2</petId><status>placed</status></order>"),
+        ("POST", "/pet", "application/x-www-form-urlencoded", "name=rex&photoUrls=a&photoUrls=b&status=sold"),
+        ("POST", "/pet", "application/json", '{"name": 5, "photoUrls": [1, {}], "status": "x", "z": 1, "y": 2}'),
+        ("PUT", "/user/x", "application/xml", "<user><id>no</id><userStatus>2147483648</userStatus></user>"),
+        ("POST", "/pet/findByStatus", None, None),
+    ]:
+        response = c.request(method, path, content=body, headers={"content-type": media} if media else {})
+        digest.update(b"%d|" % response.status_code + response.content + response.headers.get("allow", "").encode())
+print(digest.hexdigest())
+"""
+
+
+def test_a_contract_of_your_own_answers_identically_across_processes() -> None:
+    root = Path(__file__).resolve().parent.parent
+    digests = {subprocess.run([sys.executable, "-c", SPEC_SCRIPT], env={**os.environ, "PYTHONHASHSEED": salt},
+                              cwd=root, capture_output=True, text=True, timeout=120, check=True).stdout.strip()
+               for salt in ("1", "4242", "random")}
+    assert len(digests) == 1 and len(next(iter(digests))) == 64
