@@ -149,3 +149,15 @@ def test_openapi_routing_the_concrete_path_is_the_resource(client: Any) -> None:
     refused = client.put("/orders/search")
     assert refused.status_code == 405 and refused.headers["allow"] == "GET"
     assert client.post("/orders/search").headers["allow"] == "GET", "POST /orders exists, but not at this path"
+
+
+def test_a_union_parameter_is_checked_by_the_branch_that_took_it(tmp_path: Path) -> None:
+    size = {"anyOf": [{"type": "string", "enum": ["small", "large"]}, {"type": "integer", "minimum": 1}]}
+    document = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/x": {"get": {
+        "parameters": [{"name": "size", "in": "query", "schema": size}],
+        "responses": {"200": {"description": "ok"}, "400": {"description": "bad"}}}}}}
+    path = tmp_path / "union.json"
+    path.write_text(json.dumps(document))
+    with make_client(specs=(path,)) as client:
+        assert [client.get("/x", params={"size": v}).status_code for v in ("small", "5", "0", "huge")] == \
+            [200, 200, 400, 400]

@@ -11,7 +11,7 @@ from typing import Any
 
 from mockserver.http.body import BodyRule
 from mockserver.http.form import FormRule
-from mockserver.http.media_bodies import MediaBodyRule, typed_text
+from mockserver.http.media_bodies import MediaBodyRule
 from mockserver.http.params import ErrorItem, ParameterRule, compile_parameter
 from mockserver.http.schema_check import SchemaCheck
 from mockserver.spec.model import Operation
@@ -36,7 +36,6 @@ class RequestValidator:
         components = resolver.document.get("components", {})
         self.param_checks: dict[tuple[str, str], SchemaCheck] = {} if operation.fastapi else {
             (p.location, p.name): SchemaCheck(p.schema, components) for p in params}
-        self._deref = resolver.deref
         body = operation.body
         self.body_rule: BodyRule | MediaBodyRule | None = None
         self.accepts_json = body is not None and body.json_schema is not None
@@ -50,13 +49,14 @@ class RequestValidator:
             schema = resolver.deref(body.form_schema)
             self.form_rule = FormRule(tuple(schema.get("required", ())))
 
-    def _as_json(self, rule: ParameterRule, sent: list[str]) -> Any:
-        """The parameter's text as the JSON value it stands for (a comma list for a non-exploded array)."""
-        schema = self._deref(rule.parameter.schema)
-        if rule.is_array:
-            items = self._deref(schema.get("items", {})) if isinstance(schema, dict) else {}
-            return [typed_text(text, items, self._deref) for text in sent]
-        return typed_text(sent[-1], schema, self._deref)
+    @staticmethod
+    def _as_json(rule: ParameterRule, value: Any) -> Any:
+        """The typed value as JSON (pydantic picked the branch of a union: ``5`` is the integer of
+        ``anyOf [enum, integer]``), for the JSON Schema check of the parameter's other keywords."""
+        try:
+            return rule.adapter.dump_python(value, mode="json")
+        except (ValueError, TypeError):  # a value the type cannot write back: nothing more to check
+            return None
 
     def validate(
         self,
@@ -82,8 +82,8 @@ class RequestValidator:
                 sent = None
             value, problems = rule.validate(sent)
             check = self.param_checks.get((location, name))
-            if check is not None and sent and not problems:  # JSON Schema's meaning beyond the type (formats...)
-                problems = check.errors(self._as_json(rule, sent), [location, name])
+            if check is not None and sent and not problems and value is not None:  # formats, keywords beyond the type
+                problems = check.errors(self._as_json(rule, value), [location, name])
             values[name] = value
             if sent:
                 raw[name] = sent
