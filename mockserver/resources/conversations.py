@@ -32,6 +32,7 @@ import math
 import statistics
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable
 
 import numpy as np
@@ -70,6 +71,11 @@ class SessionEvents:
 
 
 def day_events(world: World, leaves: np.ndarray, day: int) -> SessionEvents:
+    """Kept in the world's memo: paging through a list, and every list over the same days, meet them again."""
+    return world.memo(("session-day-events", leaves.tobytes(), day), lambda: _day_events(world, leaves, day))  # type: ignore[no-any-return]
+
+
+def _day_events(world: World, leaves: np.ndarray, day: int) -> SessionEvents:
     table = world.sessions
     if len(leaves) == 0:
         empty = np.zeros(0, dtype=np.int64)
@@ -139,22 +145,27 @@ class SessionBodies:
         success = self.operation.success
         assert success is not None and success.schema is not None
         body = filler(self.operation, request.resolver, request.seed, str(_slot(session_id)))
-        dims = world.sessions.dims
-        status = str(dims["status"][leaf])
+        channel, status, priority = _labels(world)[leaf]
         agent, user = self.assigned(world, session_id)
-        started = dt.datetime.fromtimestamp(when, dt.timezone.utc)
         now = request.now if isinstance(request.now, dt.datetime) else dt.datetime.now(dt.timezone.utc)
         turns, duration = session_shape(world, leaf, session_id)
-        ended = min(started + dt.timedelta(seconds=duration), now) if status in _ENDED else None
-        last = min(started + dt.timedelta(seconds=duration), now)
+        # Whole seconds throughout (formatted without datetime objects), except a session still going at "now",
+        # which ends at the clock's own instant.
+        if when + duration <= now.timestamp():
+            last_text, duration_ms = _instant(when + duration), duration * 1000
+        else:
+            started_at = dt.datetime.fromtimestamp(when, dt.timezone.utc)
+            last_text, duration_ms = utc_text(now), int((now - started_at).total_seconds() * 1000)
+        started_text = _instant(when)
+        ended_text = last_text if status in _ENDED else None
         body.update(
             id=session_id, organization_id=organization_id(request.seed), end_user_id=user,
-            channel=str(dims["channel"][leaf]), status=status, priority=str(dims["priority"][leaf]),
-            session_type="live", assigned_agent_id=agent, started_at=_stamp(started), created_at=_stamp(started),
-            updated_at=_stamp(last), first_message_at=_stamp(started), last_message_at=_stamp(last),
-            ended_at=_stamp(ended) if ended else None, closed_at=_stamp(ended) if ended and status == "closed" else None,
-            duration_ms=int((last - started).total_seconds() * 1000), archived_at=None, ttl_expires_at=None,
-            retention_expires_at=_stamp(started + dt.timedelta(days=365)), message_count=2 * turns,
+            channel=channel, status=status, priority=priority,
+            session_type="live", assigned_agent_id=agent, started_at=started_text, created_at=started_text,
+            updated_at=last_text, first_message_at=started_text, last_message_at=last_text,
+            ended_at=ended_text, closed_at=ended_text if status == "closed" else None,
+            duration_ms=duration_ms, archived_at=None, ttl_expires_at=None,
+            retention_expires_at=_instant(when + 365 * 86400), message_count=2 * turns,
             eval_summary=dict(_NO_EVALS),
         )
         order = request.resolver.deref(success.schema).get("properties", {})
@@ -170,7 +181,7 @@ def session_shape(world: World, leaf: int, session_id: str) -> tuple[int, int]:
     u_turns = (int.from_bytes(digest[:7], "big") + 0.5) / 2**56
     u_time = (int.from_bytes(digest[7:14], "big") + 0.5) / 2**56
     dims, shape = world.sessions.dims, world.catalog.session_shape
-    channel = next((c for c in world.catalog.channels if c.name == str(dims["channel"][leaf])), None)
+    channel = _channels(world).get(_labels(world)[leaf][0])
     escalated = str(world.sessions.kind[leaf]) == "escalated"
     mean_turns = (channel.turns if channel else 3.0) * (shape.escalated_turns_factor if escalated else 1.0)
     p = 1.0 / max(mean_turns, 1.0)
@@ -183,16 +194,40 @@ def session_shape(world: World, leaf: int, session_id: str) -> tuple[int, int]:
     return turns, max(1, int(seconds))
 
 
+_STANDARD_NORMAL = statistics.NormalDist()
+
+
 def _normal_quantile(u: float) -> float:
-    return statistics.NormalDist().inv_cdf(min(max(u, 1e-12), 1 - 1e-12))
+    return _STANDARD_NORMAL.inv_cdf(min(max(u, 1e-12), 1 - 1e-12))
+
+
+def _labels(world: World) -> list[tuple[str, str, str]]:
+    """Each session leaf's (channel, status, priority) as Python strings, made once per world."""
+    dims = world.sessions.dims
+    return world.memo(("session-leaf-labels",), lambda: [  # type: ignore[no-any-return]
+        (str(c), str(s), str(p)) for c, s, p in zip(dims["channel"], dims["status"], dims["priority"])])
+
+
+def _channels(world: World) -> dict[str, Any]:
+    return world.memo(("session-channels",), lambda: {c.name: c for c in world.catalog.channels})  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=4096)
+def _date_text(day: int) -> str:
+    return (_EPOCH_DAY + dt.timedelta(days=day)).isoformat()
+
+
+_EPOCH_DAY = dt.date(1970, 1, 1)
+
+
+def _instant(epoch_seconds: int) -> str:
+    """``utc_text`` of a whole-second instant, without building a datetime (a page of 50 writes 400 of them)."""
+    day, second = divmod(epoch_seconds, 86400)
+    return f"{_date_text(day)}T{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}Z"
 
 
 def _slot(own_id: str) -> int:
     return int.from_bytes(hashlib.blake2b(own_id.encode(), digest_size=4).digest(), "big") % SESSION_SLOTS
-
-
-def _stamp(value: dt.datetime) -> str:
-    return utc_text(value)
 
 
 def _epoch(value: Any) -> int | None:

@@ -37,6 +37,7 @@ class Entity:
     filters: dict[str, str]  # values list operations filter on
 
 
+@lru_cache(maxsize=1024)
 def organization_id(seed: int) -> str:
     """The sandbox organization: one per world seed."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"mockserver:organization:{seed}"))
@@ -118,6 +119,7 @@ def _uid(seed: int, *parts: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "mockserver:" + ":".join([str(seed), *parts])))
 
 
+@lru_cache(maxsize=16_384)
 def end_user_id(seed: int, index: int) -> str:
     """End user ``index`` of the world: the ids conversations name (``conversations.SessionBodies.assigned``)."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"mockserver:end-user:{seed}:{index}"))
