@@ -313,7 +313,8 @@ RESOURCE_REQUESTS = {
 
 def _resources() -> dict[str, float]:
     """Resource reads in-process, median of 7, each a request the reply cache has not seen: lists vary their page size
-    (44-50), so the world and the resource fillers are warm as in a running server; gets vary the seed (a cold
+    (44-50), so the world, its memo (a day's session events) and the resource fillers are warm as in a running server (the
+    first request of each session list is reported too); gets vary the seed (a cold
     filler, the worst case). Each request is one ASGI call on one event loop, as uvicorn makes it (the app's own
     path, generation thread included), without an HTTP client's overhead in the figure."""
     import asyncio
@@ -361,6 +362,8 @@ def _resources() -> dict[str, float]:
                 times.append((time.perf_counter() - started) * 1000)
                 assert status == 200, (path, status)
             timings[label] = statistics.median(times)
+            if "conversations" in path or "handoffs" in path:  # the later pages reuse the day's session events
+                timings[f"{label}, its first request (no day's events kept yet)"] = times[0]
         await startup.put({"type": "lifespan.shutdown"})
         await life
         return timings
@@ -647,7 +650,8 @@ def render(results: dict[str, Any]) -> str:
     for key, label in labels.items():
         lines.append(f"| {label} | {generation[key]:.1f} | {_verdict(key, generation[key], False)} |")
     for label, ms in generation["resources"].items():
-        lines.append(f"| {label} | {ms:.2f} | {'met' if ms <= 2 else '**missed**'} (≤ 2) |")
+        target = "" if "first request" in label else f"{'met' if ms <= 2 else '**missed**'} (≤ 2, median)"
+        lines.append(f"| {label} | {ms:.2f} | {target} |")
     lines.append(f"| generic response, largest Feather schema ({generation['generic_operation']}) | "
                  f"{generation['generic_largest_ms']:.2f} | |")
     lines += ["", "### By analytics family (slowest operation of each, median of 5, empty memo)", "",
