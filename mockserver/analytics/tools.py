@@ -86,8 +86,24 @@ def _all_totals(world: World, window: Window) -> Totals:
     return world.memo(("tool-totals", window), lambda: window_totals(table, every, window, world.params))
 
 
-def window_measures(world: World, window: Window, leaves: I64) -> Measures:
-    totals = _all_totals(world, window)
+def _all_counts(world: World, window: Window) -> Totals:
+    """Every tool leaf's calls in the window without their latency (cheaper: no hour is split), unless the
+    totals with latency are already kept (the counts are the same)."""
+    kept = world.kept(("tool-totals", window))
+    if kept is not None:
+        return kept  # type: ignore[no-any-return]
+    table = world.tools
+    every = np.arange(len(table), dtype=np.int64)
+    if window.first_day < FIRST_DAY:
+        return window_totals(table, every, window, world.params, with_latency=False)
+    return world.memo(("tool-counts", window),
+                      lambda: window_totals(table, every, window, world.params, with_latency=False))
+
+
+def window_measures(world: World, window: Window, leaves: I64, latency: bool = True) -> Measures:
+    """The leaves' calls in the window; without ``latency`` the moments are zeros and ``latency()`` must not be
+    asked (for operations that report counts only)."""
+    totals = _all_totals(world, window) if latency else _all_counts(world, window)
     counts = totals.counts[leaves]
     kind = world.tools.kind[leaves]
     category = world.tools.dims["error_category"][leaves]
@@ -135,7 +151,8 @@ def _per_tool(world: World, query: AnalyticsQuery, window: Window | None = None,
     window = window or query.window
     groups = _groups(world, _select(world, query.filters), "tool_id")
     if not latency:
-        return [(_tool(world, tool_id), window_measures(world, window, leaves)) for tool_id, leaves in groups]
+        return [(_tool(world, tool_id), window_measures(world, window, leaves, latency=False))
+                for tool_id, leaves in groups]
     return [(_tool(world, tool_id), m) for tool_id, m in _measured(world, window, groups)]
 
 
@@ -165,7 +182,7 @@ def _usage(m: Measures) -> Row:
 
 
 def _grouped_usage(world: World, query: AnalyticsQuery, dim: str, key: str) -> list[Row]:
-    rows = [{key: value, **_usage(window_measures(world, query.window, leaves))}
+    rows = [{key: value, **_usage(window_measures(world, query.window, leaves, latency=False))}
             for value, leaves in _groups(world, _select(world, query.filters), dim)]
     rows = [r for r in rows if r["invocations"]]
     rows.sort(key=lambda r: (-r["invocations"], r[key]))
@@ -282,7 +299,7 @@ def success_rate_timeseries(world: World, query: AnalyticsQuery) -> list[Row]:
 
 
 def error_breakdown(world: World, query: AnalyticsQuery) -> list[Row]:
-    m = window_measures(world, query.window, _select(world, query.filters))
+    m = window_measures(world, query.window, _select(world, query.filters), latency=False)
     rows: list[Row] = [{"error_category": c, "count": n,
              "percentage_of_total_errors": float(rate_pct(np.array([n]), np.array([m.failed]))[0])}
             for c, n in m.by_category.items()]
@@ -291,7 +308,7 @@ def error_breakdown(world: World, query: AnalyticsQuery) -> list[Row]:
 
 
 def error_breakdown_by_status(world: World, query: AnalyticsQuery) -> list[Row]:
-    m = window_measures(world, query.window, _select(world, query.filters))
+    m = window_measures(world, query.window, _select(world, query.filters), latency=False)
     by_status: dict[int, tuple[int, list[str]]] = {}
     for error in world.catalog.tool_errors:
         n = m.by_category.get(error.category, 0)
@@ -341,7 +358,7 @@ def _direction(delta: float) -> str:
 
 def error_trend(world: World, query: AnalyticsQuery) -> list[Row]:
     leaves = _select(world, query.filters)
-    now, before = (window_measures(world, w, leaves) for w in (query.window, query.window.previous()))
+    now, before = (window_measures(world, w, leaves, latency=False) for w in (query.window, query.window.previous()))
     delta = round(now.error_rate - before.error_rate, 2)
     return [{"current_error_rate": now.error_rate, "previous_error_rate": before.error_rate, "delta": delta,
              "direction": _direction(delta), "current_total": now.invocations, "previous_total": before.invocations}]

@@ -51,6 +51,12 @@ class Memo:
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
 
+    def peek(self, key: Hashable) -> Any:
+        """The figure if it is kept, else None (nothing is computed)."""
+        with self._lock:
+            found = self.entries.get(key)
+        return None if found is None else found[0]
+
     def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         with self._lock:
             found = self.entries.get(key)
@@ -88,6 +94,10 @@ class World:
         because the memo is shared by every world of a :class:`WorldBook`.
         """
         return self._memo.get_or_compute((self.seed, self.scenario, key), compute)
+
+    def kept(self, key: Hashable) -> Any:
+        """A figure :meth:`memo` keeps under ``key``, or None if it is not kept (yet)."""
+        return self._memo.peek((self.seed, self.scenario, key))
 
     def forgetful_copy(self) -> World:
         """The same world with an empty memo: what a first request meets (benchmarks measure this)."""
