@@ -18,7 +18,10 @@ from mockserver.resources.conversations import conversation_responders
 from mockserver.resources.handoffs import handoff_responders
 from mockserver.resources.responder import resource_responders
 from mockserver.responders.analytics import analytics_responders
+from mockserver.responders.base import Generated, MockRequest
+from mockserver.responders.entity_names import CatalogNames
 from mockserver.responders.feedback import feedback_responders
+from mockserver.responders.generic import respond_from_schema
 from mockserver.responders.preferred import OUTAGES
 from mockserver.responders.registry import ResponderTable
 from mockserver.settings import Settings
@@ -82,7 +85,20 @@ def default_responders(settings: Settings, worlds: WorldBook, contracts: list[Co
     dedicated.update(resource_responders(contracts, worlds.catalog))
     dedicated.update(conversation_responders(contracts, worlds))
     dedicated.update(handoff_responders(contracts, worlds))
+    names = CatalogNames(worlds.catalog)
+    for contract in contracts:  # the analytics the world does not generate yet still name the world's entities
+        for operation in contract.operations:
+            key = (contract.name, operation.operation_id)
+            if operation.path.startswith("/v1/analytics/") and key not in dedicated:
+                dedicated[key] = _catalog_named(names)
     return ResponderTable(dedicated)
+
+
+def _catalog_named(names: CatalogNames) -> Callable[[MockRequest], Generated]:
+    def respond(request: MockRequest) -> Generated:
+        return names.respond(respond_from_schema(request), request)
+
+    return respond
 
 
 class SandboxApp:
