@@ -100,7 +100,8 @@ def _tag(world: World, minute: int, leaf: int, index: int) -> bytes:
 
 def conversation_id(world: World, minute: int, leaf: int, index: int) -> str:
     raw = minute.to_bytes(4, "big") + leaf.to_bytes(2, "big") + index.to_bytes(2, "big") + _tag(world, minute, leaf, index)
-    return str(uuid.UUID(bytes=raw))
+    h = raw.hex()  # str(uuid.UUID(bytes=raw)), written directly (a page writes 50)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def parse_conversation_id(world: World, text: str) -> tuple[int, int, int] | None:
@@ -118,6 +119,7 @@ class SessionBodies:
     def __init__(self, worlds: WorldBook, get_operation: Operation) -> None:
         self.worlds = worlds
         self.operation = get_operation
+        self._order: tuple[str, ...] | None = None  # the reply schema's property order, read once
 
     def assigned(self, world: World, session_id: str) -> tuple[str | None, str | None]:
         """The session's agent (from the catalog) and end user, drawn from its id."""
@@ -145,7 +147,7 @@ class SessionBodies:
         success = self.operation.success
         assert success is not None and success.schema is not None
         body = filler(self.operation, request.resolver, request.seed, str(_slot(session_id)))
-        channel, status, priority = _labels(world)[leaf]
+        channel, status, priority, _ = _labels(world)[leaf]
         agent, user = self.assigned(world, session_id)
         now = request.now if isinstance(request.now, dt.datetime) else dt.datetime.now(dt.timezone.utc)
         turns, duration = session_shape(world, leaf, session_id)
@@ -168,8 +170,9 @@ class SessionBodies:
             retention_expires_at=_instant(when + 365 * 86400), message_count=2 * turns,
             eval_summary=dict(_NO_EVALS),
         )
-        order = request.resolver.deref(success.schema).get("properties", {})
-        return {k: body[k] for k in order if k in body}
+        if self._order is None:
+            self._order = tuple(request.resolver.deref(success.schema).get("properties", {}))
+        return {k: body[k] for k in self._order if k in body}
 
 
 def session_shape(world: World, leaf: int, session_id: str) -> tuple[int, int]:
@@ -180,14 +183,15 @@ def session_shape(world: World, leaf: int, session_id: str) -> tuple[int, int]:
     digest = hashlib.blake2b(session_id.encode(), digest_size=16, person=b"session-shape").digest()
     u_turns = (int.from_bytes(digest[:7], "big") + 0.5) / 2**56
     u_time = (int.from_bytes(digest[7:14], "big") + 0.5) / 2**56
-    dims, shape = world.sessions.dims, world.catalog.session_shape
-    channel = _channels(world).get(_labels(world)[leaf][0])
-    escalated = str(world.sessions.kind[leaf]) == "escalated"
+    shape = world.catalog.session_shape
+    channel_name, status, priority, kind = _labels(world)[leaf]
+    channel = _channels(world).get(channel_name)
+    escalated = kind == "escalated"
     mean_turns = (channel.turns if channel else 3.0) * (shape.escalated_turns_factor if escalated else 1.0)
     p = 1.0 / max(mean_turns, 1.0)
     turns = 1 if p >= 1.0 else 1 + int(math.log(1.0 - u_turns) / math.log(1.0 - p))
-    if not escalated and str(dims["status"][leaf]) == "closed" and channel is not None:
-        median = channel.resolution_minutes * 60.0 * shape.priority_factor(str(dims["priority"][leaf]))
+    if not escalated and status == "closed" and channel is not None:
+        median = channel.resolution_minutes * 60.0 * shape.priority_factor(priority)
         seconds = median * math.exp(shape.resolution_sigma * _normal_quantile(u_time))
     else:
         seconds = 30.0 * turns * (0.5 + u_time)
@@ -201,11 +205,11 @@ def _normal_quantile(u: float) -> float:
     return _STANDARD_NORMAL.inv_cdf(min(max(u, 1e-12), 1 - 1e-12))
 
 
-def _labels(world: World) -> list[tuple[str, str, str]]:
-    """Each session leaf's (channel, status, priority) as Python strings, made once per world."""
-    dims = world.sessions.dims
+def _labels(world: World) -> list[tuple[str, str, str, str]]:
+    """Each session leaf's (channel, status, priority, kind) as Python strings, made once per world."""
+    dims, kinds = world.sessions.dims, world.sessions.kind
     return world.memo(("session-leaf-labels",), lambda: [  # type: ignore[no-any-return]
-        (str(c), str(s), str(p)) for c, s, p in zip(dims["channel"], dims["status"], dims["priority"])])
+        (str(c), str(s), str(p), str(k)) for c, s, p, k in zip(dims["channel"], dims["status"], dims["priority"], kinds)])
 
 
 def _channels(world: World) -> dict[str, Any]:

@@ -57,7 +57,10 @@ class SessionShape:
     message_buckets: tuple[tuple[str, int, int | None], ...] = ()  # label, first, last (None = open)
 
     def priority_factor(self, priority: str) -> float:
-        return dict(self.resolution_by_priority).get(priority, 1.0)
+        for name, factor in self.resolution_by_priority:  # a handful of pairs: cheaper than a dict per call
+            if name == priority:
+                return factor
+        return 1.0
 
 
 @dataclass(frozen=True, slots=True)
