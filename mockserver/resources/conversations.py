@@ -38,7 +38,7 @@ from typing import Any, Callable
 import numpy as np
 
 from mockserver.resources.entities import end_user_id, organization_id
-from mockserver.resources.filler import SESSION_SLOTS, filler
+from mockserver.resources.filler import SESSION_SLOTS, filler, ordered_filler, overlay_keys
 from mockserver.resources.pages import PageError, decode_position, encode_position
 from mockserver.responders.base import Generated, MockRequest
 from mockserver.spec.contract import Contract
@@ -119,7 +119,7 @@ class SessionBodies:
     def __init__(self, worlds: WorldBook, get_operation: Operation) -> None:
         self.worlds = worlds
         self.operation = get_operation
-        self._order: tuple[str, ...] | None = None  # the reply schema's property order, read once
+        self._overlay: tuple[str, ...] | None = None  # the world's fields the reply schema has, read once
 
     def assigned(self, world: World, session_id: str) -> tuple[str | None, str | None]:
         """The session's agent (from the catalog) and end user, drawn from its id."""
@@ -144,9 +144,9 @@ class SessionBodies:
 
     def body(self, request: MockRequest, world: World, when: int, leaf: int, minute: int, index: int) -> dict[str, Any]:
         session_id = conversation_id(world, minute, leaf, index)
-        success = self.operation.success
-        assert success is not None and success.schema is not None
-        body = filler(self.operation, request.resolver, request.seed, str(_slot(session_id)))
+        if self._overlay is None:
+            self._overlay = overlay_keys(self.operation, request.resolver, _WORLD_FIELDS)
+        body = ordered_filler(self.operation, request.resolver, request.seed, str(_slot(session_id)), self._overlay)
         channel, status, priority, _ = _labels(world)[leaf]
         agent, user = self.assigned(world, session_id)
         now = request.now if isinstance(request.now, dt.datetime) else dt.datetime.now(dt.timezone.utc)
@@ -160,7 +160,7 @@ class SessionBodies:
             last_text, duration_ms = utc_text(now), int((now - started_at).total_seconds() * 1000)
         started_text = _instant(when)
         ended_text = last_text if status in _ENDED else None
-        body.update(
+        world_fields = dict(
             id=session_id, organization_id=organization_id(request.seed), end_user_id=user,
             channel=channel, status=status, priority=priority,
             session_type="live", assigned_agent_id=agent, started_at=started_text, created_at=started_text,
@@ -170,9 +170,20 @@ class SessionBodies:
             retention_expires_at=_instant(when + 365 * 86400), message_count=2 * turns,
             eval_summary=dict(_NO_EVALS),
         )
-        if self._order is None:
-            self._order = tuple(request.resolver.deref(success.schema).get("properties", {}))
-        return {k: body[k] for k in self._order if k in body}
+        # Every overlay key already has its place in the body, so updating keeps the schema's order.
+        if len(self._overlay) == len(world_fields):
+            body.update(world_fields)
+        else:
+            body.update((k, world_fields[k]) for k in self._overlay)
+        return body
+
+
+# The fields of a session body the world fixes (the rest is filler).
+_WORLD_FIELDS = (
+    "id", "organization_id", "end_user_id", "channel", "status", "priority", "session_type", "assigned_agent_id",
+    "started_at", "created_at", "updated_at", "first_message_at", "last_message_at", "ended_at", "closed_at",
+    "duration_ms", "archived_at", "ttl_expires_at", "retention_expires_at", "message_count", "eval_summary",
+)
 
 
 def session_shape(world: World, leaf: int, session_id: str) -> tuple[int, int]:

@@ -22,11 +22,12 @@ from mockserver.spec.model import Operation
 from mockserver.spec.refs import Resolver
 from mockserver.world.keys import request_seed
 
-__all__ = ["filler", "SESSION_SLOTS"]
+__all__ = ["filler", "ordered_filler", "SESSION_SLOTS"]
 
 SESSION_SLOTS = 256
 _MAX_KEPT = 16_384  # bodies of a few KB: tens of MB at most
 _kept: dict[tuple[str, int, str], dict[str, Any]] = {}
+_ordered: dict[tuple[str, int, str, tuple[str, ...]], dict[str, Any]] = {}
 _lock = threading.Lock()
 
 
@@ -45,3 +46,36 @@ def filler(operation: Operation, resolver: Resolver, seed: int, slot: str) -> di
                 _kept.clear()
             _kept[key] = body
     return dict(body)
+
+
+def ordered_filler(operation: Operation, resolver: Resolver, seed: int, slot: str,
+                   overlay: tuple[str, ...]) -> dict[str, Any]:
+    """The filler body in the schema's property order, holding exactly the properties the filler has or
+    ``overlay`` names (those as None until set), as a fresh top-level copy.
+
+    ``body.update(world_fields)`` on it keeps the schema's order (updating a key keeps its place), so a page of 50
+    sessions is a copy and an update per item instead of a merge and a re-ordering. An overlay key that is not a
+    property of the schema is never sent, as before: callers pass only properties (``overlay_keys``).
+    """
+    key = (operation.key, seed, slot, overlay)
+    body = _ordered.get(key)
+    if body is None:
+        success = operation.success
+        assert success is not None and success.schema is not None
+        filled = filler(operation, resolver, seed, slot)
+        properties = resolver.deref(success.schema).get("properties", {})
+        wanted = frozenset(overlay)
+        body = {k: filled.get(k) for k in properties if k in filled or k in wanted}
+        with _lock:
+            if len(_ordered) >= _MAX_KEPT:
+                _ordered.clear()
+            _ordered[key] = body
+    return dict(body)
+
+
+def overlay_keys(operation: Operation, resolver: Resolver, fields: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of ``fields`` the operation's success schema has as properties (the ones a body may carry)."""
+    success = operation.success
+    assert success is not None and success.schema is not None
+    properties = resolver.deref(success.schema).get("properties", {})
+    return tuple(f for f in fields if f in properties)

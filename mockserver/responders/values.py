@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
+from functools import lru_cache
 from typing import Any, Callable
 
 from faker import Faker
@@ -50,51 +51,16 @@ class ValueSource:
         return f"{self.rng.randrange(24):02d}:{self.rng.randrange(60):02d}:00Z"
 
     def by_format(self, fmt: str) -> str | None:
-        makers: dict[str, Callable[[], str]] = {
-            "uuid": self.uuid, "date-time": self.datetime, "date": self.date, "time": self.time,
-            "email": self.faker.email, "uri": self.url, "url": self.url,
-        }
-        maker = makers.get(fmt)
-        return maker() if maker else None
+        maker = _FORMAT_MAKERS.get(fmt)
+        return maker(self) if maker else None
 
     def url(self) -> str:
         return f"https://{self.faker.domain_name()}/{self.faker.slug()}"
 
     # -- names -------------------------------------------------------------------
     def string_for(self, name: str) -> str:
-        lowered = name.lower()
-        for suffixes, maker in self._string_rules():
-            if any(lowered == s or lowered.endswith("_" + s) for s in suffixes):
-                return maker()
-        return self.faker.word()
-
-    def _string_rules(self) -> tuple[tuple[tuple[str, ...], Callable[[], str]], ...]:
-        f = self.faker
-        return (
-            (("email",), f.email),
-            (("first_name",), f.first_name),
-            (("last_name",), f.last_name),
-            (("full_name", "display_name", "contact_name", "user_name", "username", "author", "assignee"), f.name),
-            (("phone", "phone_number", "from_number", "to_number", "caller_number"), self.phone),
-            (("url", "uri", "link", "webhook_url", "callback_url", "endpoint"), self.url),
-            (("domain", "hostname"), f.domain_name),
-            (("slug", "nickname_slug", "key", "code"), lambda: f.slug().replace("-", "_")),
-            (("company", "organization", "org_name", "vendor"), f.company),
-            (("city",), f.city),
-            (("country",), f.country_code),
-            (("timezone", "tz"), lambda: self.rng.choice(_TIMEZONES)),
-            (("channel",), lambda: self.rng.choice(_CHANNELS)),
-            (("model", "model_name"), lambda: self.rng.choice(_MODELS)),
-            (("language", "locale"), lambda: self.rng.choice(("en", "es", "de", "fr"))),
-            (("currency",), lambda: self.rng.choice(("USD", "EUR", "GBP"))),
-            (("version",), lambda: f"{self.rng.randint(1, 4)}.{self.rng.randint(0, 20)}.{self.rng.randint(0, 9)}"),
-            (("title", "subject", "headline"), lambda: f.sentence(nb_words=4).rstrip(".")),
-            (("name", "nickname", "label"), lambda: f"{f.word().title()} {f.word().title()}"),
-            (("description", "summary", "notes", "reason", "message", "content", "text", "body", "prompt",
-              "instructions", "comment", "answer", "question", "feedback"), f.sentence),
-            (("status", "state"), lambda: self.rng.choice(("active", "pending", "completed"))),
-            (("type", "kind", "category"), f.word),
-        )
+        rule = _rule_for(name.lower())
+        return _STRING_RULES[rule][1](self) if rule >= 0 else self.faker.word()
 
     def phone(self) -> str:
         return "+1" + "".join(str(self.rng.randrange(10)) for _ in range(10))
@@ -131,3 +97,48 @@ class ValueSource:
 
     def choice(self, options: list[Any]) -> Any:
         return options[self.rng.randrange(len(options))]
+
+
+_FORMAT_MAKERS: dict[str, Callable[[ValueSource], str]] = {
+    "uuid": lambda v: v.uuid(), "date-time": lambda v: v.datetime(), "date": lambda v: v.date(),
+    "time": lambda v: v.time(), "email": lambda v: v.faker.email(), "uri": lambda v: v.url(), "url": lambda v: v.url(),
+}
+
+# A field name's last word picks its maker: (names it ends with, maker). Only the maker that matches is called,
+# so the values drawn depend on the name alone, not on the table's length.
+_STRING_RULES: tuple[tuple[tuple[str, ...], Callable[[ValueSource], str]], ...] = (
+    (("email",), lambda v: v.faker.email()),
+    (("first_name",), lambda v: v.faker.first_name()),
+    (("last_name",), lambda v: v.faker.last_name()),
+    (("full_name", "display_name", "contact_name", "user_name", "username", "author", "assignee"),
+     lambda v: v.faker.name()),
+    (("phone", "phone_number", "from_number", "to_number", "caller_number"), lambda v: v.phone()),
+    (("url", "uri", "link", "webhook_url", "callback_url", "endpoint"), lambda v: v.url()),
+    (("domain", "hostname"), lambda v: v.faker.domain_name()),
+    (("slug", "nickname_slug", "key", "code"), lambda v: v.faker.slug().replace("-", "_")),
+    (("company", "organization", "org_name", "vendor"), lambda v: v.faker.company()),
+    (("city",), lambda v: v.faker.city()),
+    (("country",), lambda v: v.faker.country_code()),
+    (("timezone", "tz"), lambda v: v.rng.choice(_TIMEZONES)),
+    (("channel",), lambda v: v.rng.choice(_CHANNELS)),
+    (("model", "model_name"), lambda v: v.rng.choice(_MODELS)),
+    (("language", "locale"), lambda v: v.rng.choice(("en", "es", "de", "fr"))),
+    (("currency",), lambda v: v.rng.choice(("USD", "EUR", "GBP"))),
+    (("version",), lambda v: f"{v.rng.randint(1, 4)}.{v.rng.randint(0, 20)}.{v.rng.randint(0, 9)}"),
+    (("title", "subject", "headline"), lambda v: v.faker.sentence(nb_words=4).rstrip(".")),
+    (("name", "nickname", "label"), lambda v: f"{v.faker.word().title()} {v.faker.word().title()}"),
+    (("description", "summary", "notes", "reason", "message", "content", "text", "body", "prompt",
+      "instructions", "comment", "answer", "question", "feedback"), lambda v: v.faker.sentence()),
+    (("status", "state"), lambda v: v.rng.choice(("active", "pending", "completed"))),
+    (("type", "kind", "category"), lambda v: v.faker.word()),
+)
+
+
+@lru_cache(maxsize=4096)
+def _rule_for(lowered: str) -> int:
+    """The first rule whose names ``lowered`` is or ends with (after an underscore); -1 for none. Cached: a
+    contract has a bounded set of field names, and this is asked for every string in every generated body."""
+    for position, (suffixes, _) in enumerate(_STRING_RULES):
+        if any(lowered == s or lowered.endswith("_" + s) for s in suffixes):
+            return position
+    return -1

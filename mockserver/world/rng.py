@@ -97,39 +97,28 @@ def binomial(n: I64, p: F64, h: U64) -> I64:
     return np.where(flip, n - out, out)
 
 
-_BLOCK = 16  # CDF steps taken per round: most small draws end within one round
-
-
 def _invert(u: F64, first: F64, step: Callable[[F64, I64], F64]) -> I64:
     """Inverse-CDF search shared by poisson and binomial: P(k) = P(k-1) * step(k).
 
     Draw i is the first k (capped at 400) with ``u[i] <= CDF(k)`` or ``P(k) == 0``.
-    Each round advances every draw still searching by ``_BLOCK`` steps at once
-    (a running product and a running sum along the row, which numpy evaluates
-    left to right, so each value is the same float a step-by-step loop would
-    produce); the per-call cost is a few array operations rather than one set
-    per unit of the largest draw.
+    Step k is one vector operation over the draws still searching, in the
+    order a loop per draw would take, so each value is the same float; the
+    arrays shrink as draws stop, so the work is about the sum of the draws
+    (most are small) rather than their number times the largest.
     """
     k = np.zeros(u.shape, dtype=np.int64)
     idx = np.flatnonzero(u > first)
     prob = first[idx]
-    cdf = first[idx]
+    cdf = prob
     target = u[idx]
-    done = 0
-    while len(idx) and done < 400:
-        width = min(_BLOCK, 400 - done)
-        ks = np.arange(done + 1, done + width + 1, dtype=np.float64)[:, None]
-        probs = step(ks, idx[None, :])  # (width, draws): row j becomes P(done + j + 1)
-        cdfs = np.empty_like(probs)
-        previous_prob, previous_cdf = prob, cdf
-        for j in range(width):  # one contiguous vector operation per step, in the loop's order
-            np.multiply(previous_prob, probs[j], out=probs[j])
-            np.add(previous_cdf, probs[j], out=cdfs[j])
-            previous_prob, previous_cdf = probs[j], cdfs[j]
-        searching = (target[None, :] > cdfs) & (probs > 0)
-        going = searching.all(axis=0)
-        taken = np.where(going, width, np.argmin(searching, axis=0) + 1)
-        k[idx] += taken
-        done += width
-        idx, prob, cdf, target = idx[going], probs[-1, going], cdfs[-1, going], target[going]
+    step_k = 0
+    while len(idx) and step_k < 400:
+        step_k += 1
+        prob = prob * step(np.float64(step_k), idx)
+        cdf = cdf + prob
+        going = (target > cdf) & (prob > 0)
+        if not going.all():
+            k[idx] = step_k  # the ones going on are overwritten by a later step
+            idx, prob, cdf, target = idx[going], prob[going], cdf[going], target[going]
+    k[idx] = step_k
     return k

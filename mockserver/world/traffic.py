@@ -81,13 +81,16 @@ class _DayPlan:
         n_days = len(days)
         seed = world.seed
         group = table.group[leaves]
-        noise_z = standard_normal(hash_keys(seed, _NOISE, table.group_keys[group][:, None], days[None, :]))
+        # Noise is a property of a (group, day): drawn once per group present, then given to its leaves.
+        groups, group_of = np.unique(group, return_inverse=True)
+        group_keys = table.group_keys[groups][:, None]
+        noise_z = standard_normal(hash_keys(seed, _NOISE, group_keys, days[None, :]))[group_of]
         sigma = world.day_noise
         noise = np.exp(sigma * noise_z - sigma * sigma / 2)
         self.expected = table.daily_rate[leaves][:, None] * world.weekday[weekday(days)][None, :] * noise
-        lat_z = standard_normal(hash_keys(seed, _LATENCY_DAY, table.group_keys[group][:, None], days[None, :]))
+        lat_z = standard_normal(hash_keys(seed, _LATENCY_DAY, group_keys, days[None, :]))
         ls = _LATENCY_DAY_SIGMA
-        self.day_latency = np.exp(ls * lat_z - ls * ls / 2)  # (L, D): every hour of the day alike
+        self.day_latency = np.exp(ls * lat_z - ls * ls / 2)[group_of]  # (L, D): every hour of the day alike
         changes: list[tuple[I64, F64, F64]] = []  # (pairs, rate factors (k, 24), latency factors (k, 24))
         self._bad_hours(group, changes)
         for effect in world.effects:
