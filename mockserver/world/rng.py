@@ -97,7 +97,7 @@ def binomial(n: I64, p: F64, h: U64) -> I64:
     return np.where(flip, n - out, out)
 
 
-def _invert(u: F64, first: F64, step: Callable[[F64, I64], F64]) -> I64:
+def _invert(u: F64, first: F64, step: Callable[[np.float64, I64], F64]) -> I64:
     """Inverse-CDF search shared by poisson and binomial: P(k) = P(k-1) * step(k).
 
     Draw i is the first k (capped at 400) with ``u[i] <= CDF(k)`` or ``P(k) == 0``.
@@ -114,7 +114,7 @@ def _invert(u: F64, first: F64, step: Callable[[F64, I64], F64]) -> I64:
     step_k = 0
     while len(idx) and step_k < 400:
         step_k += 1
-        prob = prob * step(np.float64(step_k), idx)
+        prob = np.multiply(prob, step(np.float64(step_k), idx))
         cdf = cdf + prob
         going = (target > cdf) & (prob > 0)
         if not going.all():
