@@ -69,7 +69,7 @@ def poisson(mean: F64, h: U64) -> I64:
     small = ~large & (mean > 0)
     if small.any():
         m = mean[small]
-        out[small] = _invert(uniform(h[small]), np.exp(-m), lambda k, idx: m[idx] / k)
+        out[small] = _invert(uniform(h[small]), np.exp(-m), lambda k, m_: m_ / k, m)
     return out
 
 
@@ -92,33 +92,37 @@ def binomial(n: I64, p: F64, h: U64) -> I64:
         ns, qs = n[small], q[small]
         ratio = qs / (1.0 - qs)
         first = np.exp(ns * np.log1p(-qs))
-        drawn = _invert(uniform(h[small]), first, lambda k, idx: (ns[idx] - k + 1) / k * ratio[idx])
+        drawn = _invert(uniform(h[small]), first, lambda k, n_, r_: (n_ - k + 1) / k * r_, ns, ratio)
         out[small] = np.minimum(drawn, ns)
     return np.where(flip, n - out, out)
 
 
-def _invert(u: F64, first: F64, step: Callable[[np.float64, I64], F64]) -> I64:
-    """Inverse-CDF search shared by poisson and binomial: P(k) = P(k-1) * step(k).
+def _invert(u: F64, first: F64, step: Callable[..., F64], *params: ArrayLike) -> I64:
+    """Inverse-CDF search shared by poisson and binomial: P(k) = P(k-1) * step(k, *params).
 
     Draw i is the first k (capped at 400) with ``u[i] <= CDF(k)`` or ``P(k) == 0``.
     Step k is one vector operation over the draws still searching, in the
-    order a loop per draw would take, so each value is the same float; the
-    arrays shrink as draws stop, so the work is about the sum of the draws
-    (most are small) rather than their number times the largest.
+    order a loop per draw would take, so each value is the same float. The
+    draws' state (P, CDF, u and the step's parameters) is one array whose
+    columns are the draws: it shrinks, with one ``take``, as draws stop, so
+    the work is about the sum of the draws (most are small) rather than their
+    number times the largest.
     """
     k = np.zeros(u.shape, dtype=np.int64)
     idx = np.flatnonzero(u > first)
-    prob = first[idx]
-    cdf = prob
-    target = u[idx]
+    state = np.stack([first[idx], first[idx], u[idx], *(np.asarray(p, dtype=np.float64)[idx] for p in params)])
     step_k = 0
     while len(idx) and step_k < 400:
         step_k += 1
-        prob = np.multiply(prob, step(np.float64(step_k), idx))
-        cdf = cdf + prob
-        going = (target > cdf) & (prob > 0)
-        if not going.all():
-            k[idx] = step_k  # the ones going on are overwritten by a later step
-            idx, prob, cdf, target = idx[going], prob[going], cdf[going], target[going]
+        prob, cdf, target = state[0], state[1], state[2]
+        np.multiply(prob, step(np.float64(step_k), *state[3:]), out=prob)
+        np.add(cdf, prob, out=cdf)
+        going = np.greater(target, cdf)
+        going &= prob > 0
+        searching = np.count_nonzero(going)
+        if searching < len(idx):
+            k[idx] = step_k  # the ones still searching are overwritten by a later step
+            kept = np.flatnonzero(going)
+            idx, state = idx.take(kept), state.take(kept, axis=1)
     k[idx] = step_k
     return k
