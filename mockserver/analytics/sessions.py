@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from mockserver.analytics.measures import rate_pct, window_totals
+from mockserver.analytics.measures import rate_pct
 from mockserver.analytics.query import AnalyticsQuery
+from mockserver.analytics.session_quality import window_sessions
 from mockserver.world.calendar import bucket_labels
 from mockserver.world.traffic import series
 from mockserver.world.world import World
@@ -52,13 +53,14 @@ def volume_rows(world: World, query: AnalyticsQuery) -> list[dict[str, Any]]:
 
 
 def status_breakdown_rows(world: World, query: AnalyticsQuery) -> list[dict[str, Any]]:
-    """Sessions of the window by current status; percentages of the window's sessions."""
+    """Sessions of the window by current status; percentages of the window's sessions. The counts are the
+    family's shared per-leaf window totals (``window_sessions``), so they are the other operations' too."""
     table = world.sessions
     leaves = table.select(query.filters)
-    totals = window_totals(table, leaves, query.window, world.params)
+    leaf_counts = window_sessions(world, query.window).counts[leaves]
     statuses = table.dims["status"][leaves]
     names = sorted(set(statuses.tolist()))
-    counts = [int(totals.counts[statuses == name].sum()) for name in names]
+    counts = [int(leaf_counts[statuses == name].sum()) for name in names]
     whole = sum(counts)
     shares = rate_pct(np.array(counts), np.full(len(counts), whole)).tolist()
     rows = [{"status": name, "session_count": n, "percentage": share}
