@@ -452,10 +452,19 @@ def _series_block(
 
 
 def combined(buckets: BucketSeries, combine: I64, groups: int, *, with_latency: bool) -> BucketSeries:
-    """Rows summed into groups (``combine[i]`` is row i's group); moments too when asked for."""
+    """Rows summed into groups (``combine[i]`` is row i's group); moments too when asked for.
+
+    One running sum per group over its rows, in row order (``accumulate`` is sequential by definition; a
+    ``reduce`` may sum pairwise when its axis is contiguous): the same sums, float for float, as adding the rows
+    into the group one by one, at a fraction of the cost of ``np.add.at``.
+    """
+    members = [np.flatnonzero(combine == g) for g in range(groups)]
+
     def into_groups(values: NDArray[Any]) -> NDArray[Any]:
         out = np.zeros((groups, values.shape[1]), dtype=values.dtype)
-        np.add.at(out, combine, values)
+        for g, rows in enumerate(members):
+            if len(rows):
+                out[g] = np.add.accumulate(values[rows], axis=0)[-1]
         return out
 
     nothing = np.zeros((0, len(buckets.starts)))
@@ -463,9 +472,12 @@ def combined(buckets: BucketSeries, combine: I64, groups: int, *, with_latency: 
         return BucketSeries(buckets.starts, np.arange(groups), into_groups(buckets.counts), nothing, nothing,
                             nothing, nothing)
     hi = np.zeros((groups, buckets.hi.shape[1]))
-    np.maximum.at(hi, combine, buckets.hi)
     lo = np.full((groups, buckets.lo.shape[1]), np.inf)
-    np.minimum.at(lo, combine, np.where(buckets.counts > 0, buckets.lo, np.inf))
+    lo_rows = np.where(buckets.counts > 0, buckets.lo, np.inf)
+    for g, rows in enumerate(members):
+        if len(rows):
+            np.maximum(hi[g], buckets.hi[rows].max(axis=0), out=hi[g])
+            lo[g] = lo_rows[rows].min(axis=0)
     return BucketSeries(buckets.starts, np.arange(groups), into_groups(buckets.counts), into_groups(buckets.m1),
                         into_groups(buckets.m2), hi, np.where(np.isfinite(lo), lo, 0.0))
 
