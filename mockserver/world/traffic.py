@@ -92,7 +92,7 @@ class _DayPlan:
         ls = _LATENCY_DAY_SIGMA
         self.day_latency = np.exp(ls * lat_z - ls * ls / 2)[group_of]  # (L, D): every hour of the day alike
         changes: list[tuple[I64, F64, F64]] = []  # (pairs, rate factors (k, 24), latency factors (k, 24))
-        self._bad_hours(group, changes)
+        self._bad_hours(groups, group_of, changes)
         for effect in world.effects:
             if effect.family == table.family:
                 self._effect(effect, changes)
@@ -110,28 +110,25 @@ class _DayPlan:
         slow = self.pairs[(self.latency != 1.0).any(axis=1)]
         self.latency_touched_rows = (slow // n_days, slow % n_days)
 
-    def _bad_hours(self, group: I64, changes: list[tuple[I64, F64, F64]]) -> None:
+    def _bad_hours(self, groups: I64, group_of: I64, changes: list[tuple[I64, F64, F64]]) -> None:
+        """A bad hour is a property of a (group, day): drawn per group present, then given to every leaf of
+        the group as one change (its pairs come out sorted and unique, leaf by leaf)."""
         world, table, n_days = self.world, self.table, len(self.days)
-        unique_groups = np.unique(group)
-        keys = table.group_keys[unique_groups][:, None]
+        keys = table.group_keys[groups][:, None]
         bad = uniform(hash_keys(world.seed, _BAD, keys, self.days[None, :])) < world.bad_hour_probability
         if not bad.any():
             return
         hour = (hash_keys(world.seed, _BAD_HOUR, keys, self.days[None, :]) % np.uint64(24)).astype(np.int64)
         kind_factor = np.array([world.bad_hour_rate.get(k, 1.0) for k in table.kind[self.leaves]])
-        for gi, g in enumerate(unique_groups):
-            day_idx = np.flatnonzero(bad[gi])
-            if not len(day_idx):
-                continue
-            leaf_idx = np.flatnonzero(group == g)
-            pairs = (leaf_idx[:, None] * n_days + day_idx[None, :]).reshape(-1)
-            hours = np.tile(hour[gi, day_idx], len(leaf_idx))
-            rate = np.ones((len(pairs), 24))
-            latency = np.ones((len(pairs), 24))
-            rows = np.arange(len(pairs))
-            rate[rows, hours] = np.repeat(kind_factor[leaf_idx], len(day_idx))
-            latency[rows, hours] = world.bad_hour_latency
-            changes.append((pairs, rate, latency))
+        leaf_bad = bad[group_of]  # (L, D)
+        pairs = np.flatnonzero(leaf_bad)
+        hours = hour[group_of][leaf_bad]
+        rate = np.ones((len(pairs), 24))
+        latency = np.ones((len(pairs), 24))
+        rows = np.arange(len(pairs))
+        rate[rows, hours] = kind_factor[pairs // n_days]
+        latency[rows, hours] = world.bad_hour_latency
+        changes.append((pairs, rate, latency))
 
     def _effect(self, effect: Effect, changes: list[tuple[I64, F64, F64]]) -> None:
         dims = {k: v[self.leaves] for k, v in self.table.dims.items()}
