@@ -111,18 +111,22 @@ def _invert(u: F64, first: F64, step: Callable[..., F64], *params: ArrayLike) ->
     k = np.zeros(u.shape, dtype=np.int64)
     idx = np.flatnonzero(u > first)
     state = np.stack([first[idx], first[idx], u[idx], *(np.asarray(p, dtype=np.float64)[idx] for p in params)])
+    prob, cdf, target, *rows = state
+    going, positive = np.empty(len(idx), dtype=bool), np.empty(len(idx), dtype=bool)
     step_k = 0
     while len(idx) and step_k < 400:
         step_k += 1
-        prob, cdf, target = state[0], state[1], state[2]
-        np.multiply(prob, step(np.float64(step_k), *state[3:]), out=prob)
+        np.multiply(prob, step(np.float64(step_k), *rows), out=prob)
         np.add(cdf, prob, out=cdf)
-        going = np.greater(target, cdf)
-        going &= prob > 0
+        np.greater(target, cdf, out=going)
+        np.greater(prob, 0.0, out=positive)
+        going &= positive
         searching = np.count_nonzero(going)
         if searching < len(idx):
             k[idx] = step_k  # the ones still searching are overwritten by a later step
             kept = np.flatnonzero(going)
             idx, state = idx.take(kept), state.take(kept, axis=1)
+            prob, cdf, target, *rows = state
+            going, positive = going[:searching], positive[:searching]
     k[idx] = step_k
     return k
