@@ -128,5 +128,28 @@ def _invert(u: F64, first: F64, step: Callable[..., F64], *params: ArrayLike) ->
             idx, state = idx.take(kept), state.take(kept, axis=1)
             prob, cdf, target, *rows = state
             going, positive = going[:searching], positive[:searching]
+            if 0 < searching <= _FEW:
+                k[idx] = _finish_one_by_one(state, step, step_k)
+                return k
     k[idx] = step_k
     return k
+
+
+# Below this many draws still searching, a vector step costs more in call overhead than a plain loop over them.
+_FEW = 32
+
+
+def _finish_one_by_one(state: F64, step: Callable[..., F64], done: int) -> list[int]:
+    """The same search as ``_invert``, draw by draw in Python floats (IEEE doubles, the very operations in the
+    very order of the vector steps, so the same results), from step ``done``."""
+    found = []
+    for prob, cdf, target, *params in state.T.tolist():
+        step_k = done
+        while step_k < 400:
+            step_k += 1
+            prob = prob * step(float(step_k), *params)
+            cdf = cdf + prob
+            if not (target > cdf and prob > 0):
+                break
+        found.append(step_k)
+    return found
