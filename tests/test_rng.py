@@ -6,6 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mockserver.world import cdf_tables
+from mockserver.world.cdf_tables import small_binomial
 from mockserver.world.rng import binomial, hash_keys, poisson, uniform
 
 
@@ -49,3 +51,49 @@ def test_small_binomial_draws_follow_the_inverse_cdf(pairs: list[tuple[int, floa
         expected.append(min(_search(u[i], first[i], lambda k, c=count, r=ratio: (c - k + 1) / k * r), count))
     assert drawn.tolist() == expected
     assert ((drawn >= 0) & (drawn <= n)).all()
+
+
+def _binomial_search(n: int, q: float, u: float) -> int:
+    first = float(np.exp(n * np.log1p(-np.float64(q))))
+    ratio = q / (1.0 - q)
+    return min(_search(u, first, lambda k: (n - k + 1) / k * ratio), n)
+
+
+@settings(max_examples=40)
+@given(st.lists(st.floats(0.001, 0.5), min_size=1, max_size=4), st.integers(0, 2**32), st.integers(1, 60))
+def test_binomial_draws_by_shared_tables_equal_the_search(qs: list[float], seed: int, largest: int) -> None:
+    """Many draws sharing few probabilities (as the hour splits do) go through the kept (n, q) tables, and
+    each equals the one-draw search; so does a second pass, from tables already kept."""
+    count = 400
+    keys = hash_keys(seed, np.arange(count))
+    n = (keys % np.uint64(largest + 1)).astype(np.int64)
+    q = np.array(qs)[np.arange(count) % len(qs)]
+    u = uniform(keys)
+    assert small_binomial(n, q, u) is not None  # the tables are used, not the walk
+    expected = [_binomial_search(int(n[i]), float(q[i]), float(u[i])) if n[i] * q[i] * (1 - q[i]) < 9.0
+                else None for i in range(count)]
+    for _ in range(2):
+        drawn = binomial(n, q, keys)
+        assert [d if e is not None else None for d, e in zip(drawn.tolist(), expected)] == expected
+
+
+def test_binomial_tables_stay_bounded_and_exact(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A cache too small for the tables asked for starts again; the draws do not change."""
+    keys = hash_keys(7, np.arange(2000))
+    n = (keys % np.uint64(30)).astype(np.int64)
+    q = np.array([0.1, 0.25, 0.4, 0.5])[np.arange(2000) % 4]
+    reference = binomial(n, q, keys)
+    monkeypatch.setattr(cdf_tables, "MAX_FLOATS", 200)
+    monkeypatch.setattr(cdf_tables, "_tables", {})
+    monkeypatch.setattr(cdf_tables, "_size", 0)
+    assert binomial(n, q, keys).tolist() == reference.tolist()
+    assert cdf_tables._size <= 200 + max(t.size for t in cdf_tables._tables.values())
+
+
+def test_many_poisson_draws_equal_the_search() -> None:
+    """Hundreds of draws: the vector steps, then the last few draw by draw."""
+    keys = hash_keys(3, np.arange(3000))
+    mean = uniform(hash_keys(4, np.arange(3000))) * 19.9
+    drawn = poisson(mean, keys)
+    u, first = uniform(keys), np.exp(-mean)
+    assert drawn.tolist() == [_search(u[i], first[i], lambda k, m=m: m / k) for i, m in enumerate(mean.tolist())]

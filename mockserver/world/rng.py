@@ -14,6 +14,8 @@ from typing import Callable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from mockserver.world.cdf_tables import small_binomial
+
 __all__ = ["hash_keys", "uniform", "standard_normal", "poisson", "binomial"]
 
 U64 = NDArray[np.uint64]
@@ -89,10 +91,12 @@ def binomial(n: I64, p: F64, h: U64) -> I64:
         out[large] = np.clip(drawn, 0, n[large]).astype(np.int64)
     small = ~large & (n > 0) & (q > 0)
     if small.any():
-        ns, qs = n[small], q[small]
-        ratio = qs / (1.0 - qs)
-        first = np.exp(ns * np.log1p(-qs))
-        drawn = _invert(uniform(h[small]), first, lambda k, n_, r_: (n_ - k + 1) / k * r_, ns, ratio)
+        ns, qs, us = n[small], q[small], uniform(h[small])
+        drawn = small_binomial(ns, qs, us)  # by (n, q) tables when draws share them, else walked draw by draw
+        if drawn is None:
+            ratio = qs / (1.0 - qs)
+            first = np.exp(ns * np.log1p(-qs))
+            drawn = _invert(us, first, lambda k, n_, r_: (n_ - k + 1) / k * r_, ns, ratio)
         out[small] = np.minimum(drawn, ns)
     return np.where(flip, n - out, out)
 
