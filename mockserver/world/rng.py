@@ -92,12 +92,12 @@ def binomial(n: I64, p: F64, h: U64) -> I64:
     small = ~large & (n > 0) & (q > 0)
     if small.any():
         ns, qs, us = n[small], q[small], uniform(h[small])
-        drawn = small_binomial(ns, qs, us)  # by (n, q) tables when draws share them, else walked draw by draw
-        if drawn is None:
+        searched = small_binomial(ns, qs, us)  # by (n, q) tables when draws share them, else walked draw by draw
+        if searched is None:
             ratio = qs / (1.0 - qs)
             first = np.exp(ns * np.log1p(-qs))
-            drawn = _invert(us, first, lambda k, n_, r_: (n_ - k + 1) / k * r_, ns, ratio)
-        out[small] = np.minimum(drawn, ns)
+            searched = _invert(us, first, lambda k, n_, r_: (n_ - k + 1) / k * r_, ns, ratio)
+        out[small] = np.minimum(searched, ns)
     return np.where(flip, n - out, out)
 
 
