@@ -357,11 +357,27 @@ def _direction(delta: float) -> str:
 
 
 def error_trend(world: World, query: AnalyticsQuery) -> list[Row]:
-    leaves = _select(world, query.filters)
-    now, before = (window_measures(world, w, leaves, latency=False) for w in (query.window, query.window.previous()))
-    delta = round(now.error_rate - before.error_rate, 2)
-    return [{"current_error_rate": now.error_rate, "previous_error_rate": before.error_rate, "delta": delta,
-             "direction": _direction(delta), "current_total": now.invocations, "previous_total": before.invocations}]
+    return error_trends(world, query.window, [_select(world, query.filters)])
+
+
+def error_trends(world: World, window: Window, leaf_sets: list[I64]) -> list[Row]:
+    """``error_trend``'s row for each set of leaves (the dashboard's health matrix asks for one per tool): the
+    failed share of the calls in the window and in the one before, from the family's counts."""
+    failed_leaf = world.tools.kind == "failed"
+    figures = []
+    for w in (window, window.previous()):
+        counts = _all_counts(world, w).counts
+        totals = np.array([int(counts[leaves].sum()) for leaves in leaf_sets], dtype=np.int64)
+        failed = np.array([int(counts[leaves[failed_leaf[leaves]]].sum()) for leaves in leaf_sets], dtype=np.int64)
+        figures.append((totals.tolist(), rate_pct(failed, totals).tolist()))
+    (now_total, now_rate), (before_total, before_rate) = figures
+    rows = []
+    for i in range(len(leaf_sets)):
+        delta = round(now_rate[i] - before_rate[i], 2)
+        rows.append({"current_error_rate": now_rate[i], "previous_error_rate": before_rate[i], "delta": delta,
+                     "direction": _direction(delta), "current_total": now_total[i],
+                     "previous_total": before_total[i]})
+    return rows
 
 
 def timeout_analysis(world: World, query: AnalyticsQuery) -> list[Row]:

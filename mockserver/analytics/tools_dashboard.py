@@ -39,8 +39,8 @@ def _summary(world: World, query: AnalyticsQuery) -> Row:
     for window in (query.window, query.window.previous()):
         m = tools.window_measures(world, window, leaves)
         latency = m.latency()
-        active = sum(1 for _, part in tools._groups(world, leaves, "tool_id")
-                     if tools.window_measures(world, window, part).invocations)
+        counts = tools._all_totals(world, window).counts[leaves]  # the totals ``m`` is made of
+        active = len(set(world.tools.dims["tool_id"][leaves][counts > 0].tolist()))  # tools with any call
         figures.append({"invocations": m.invocations, "errors": m.failed, "success_rate": m.success_rate,
                         "avg_latency_ms": latency["avg_ms"], "p95_latency_ms": latency["p95_ms"],
                         "active_tools": active})
@@ -69,12 +69,11 @@ def _top_tools(world: World, query: AnalyticsQuery) -> list[Row]:
 def _health_matrix(world: World, query: AnalyticsQuery) -> list[Row]:
     floor = int(query.options.get("min_invocations") or 10)
     ceiling = float(query.options.get("latency_ceiling_ms") or 5000.0)
+    measured = [(tool, m) for tool, m in tools._per_tool(world, query) if m.invocations >= floor]
+    # As reliability/error-trend filtered to each tool (its leaves among the filtered ones), all at once.
+    trends = tools.error_trends(world, query.window, [m.rows for _, m in measured])
     rows = []
-    for tool, m in tools._per_tool(world, query):
-        if m.invocations < floor:
-            continue
-        trend = tools.error_trend(world, AnalyticsQuery(query.window, query.granularity,
-                                                        {**query.filters, "tool_id": tool.id}))[0]
+    for (tool, m), trend in zip(measured, trends):
         p95 = m.latency()["p95_ms"]
         success_score = m.success_rate
         latency_score = round(max(0.0, 100.0 * (1.0 - p95 / ceiling)) if ceiling > 0 else 0.0, 2)
@@ -99,40 +98,52 @@ def _recent_errors(world: World, query: AnalyticsQuery) -> list[Row]:
         return []
     agents = {a.id: a for a in world.catalog.agents}
     messages = {e.category: (e.status_code, e.messages) for e in world.catalog.tool_errors}
-    found: list[Row] = []
+    placed: list[tuple[int, int, int]] = []  # (leaf, hour start, ordinal in the hour) of each failure taken
     last = query.window.last_day
     for day in range(last, max(query.window.first_day, last - _LOOKBACK_DAYS + 1) - 1, -1):
         hourly = series(table, failed, Window(day, day), Granularity.HOUR, world.params)
+        counts = hourly.counts.tolist()
         for hour in range(23, -1, -1):
+            start = int(hourly.starts[hour])
             for row, leaf in enumerate(failed.tolist()):
-                for i in range(int(hourly.counts[row, hour])):
-                    found.append(_event(world, leaf, int(hourly.starts[hour]), i, agents, messages))
-            if len(found) >= wanted:
+                placed.extend((leaf, start, i) for i in range(counts[row][hour]))
+            if len(placed) >= wanted:
                 break
-        if len(found) >= wanted:
+        if len(placed) >= wanted:
             break
+    found = _events(world, placed, agents, messages)
     found.sort(key=lambda e: (e["timestamp"], e["session_id"]), reverse=True)
     return found[:wanted]
 
 
-def _event(world: World, leaf: int, hour_start: int, index: int, agents: dict[str, Any],
-           messages: dict[str, tuple[int, tuple[str, ...]]]) -> Row:
+def _events(world: World, placed: list[tuple[int, int, int]], agents: dict[str, Any],
+            messages: dict[str, tuple[int, tuple[str, ...]]]) -> list[Row]:
+    """The failed calls at these (leaf, hour start, ordinal) places; every draw is keyed by the place, so a call
+    is the same whichever window or page shows it (all drawn in one vector pass)."""
+    if not placed:
+        return []
     table = world.tools
+    leaf, hour_start, index = (np.array(column, dtype=np.int64) for column in zip(*placed))
     key = hash_keys(world.seed, _EVENT, table.keys[leaf], hour_start, index)
-    draws = hash_keys(key, np.arange(4, dtype=np.uint64))
-    second = int(uniform(draws[0:1])[0] * 3600)
-    tool = tools._tool(world, str(table.dims["tool_id"][leaf]))
-    category = str(table.dims["error_category"][leaf])
-    status, texts = messages.get(category, (500, ("error",)))
-    m1, m2 = float(table.latency_m1[leaf]), float(table.latency_m2[leaf])
-    sigma = float(np.sqrt(np.log(max(m2 / (m1 * m1), 1.0))))
-    latency = m1 * float(np.exp(sigma * standard_normal(draws[1:2])[0] - sigma * sigma / 2))
-    agent = agents.get(str(table.dims["agent_id"][leaf]))
-    return {"timestamp": iso_instant(hour_start + second), "tool_id": tool.id, "tool_name": tool.name,
-            "tool_type": tool.tool_type, "provider": tool.provider, "agent_id": agent.id if agent else None,
-            "session_id": str(uuid.UUID(int=int(draws[2]) << 64 | int(draws[3]), version=4)),
-            "error_category": category, "status_code": status,
-            "error_message": texts[int(uniform(draws[3:4])[0] * len(texts))], "latency_ms": round(latency, 2)}
+    draws = hash_keys(key[:, None], np.arange(4, dtype=np.uint64)[None, :])  # (events, 4)
+    seconds = (uniform(draws[:, 0]) * 3600).astype(np.int64).tolist()
+    m1, m2 = table.latency_m1[leaf], table.latency_m2[leaf]
+    sigma = np.sqrt(np.log(np.maximum(m2 / (m1 * m1), 1.0)))
+    latency = (m1 * np.exp(sigma * standard_normal(draws[:, 1]) - sigma * sigma / 2)).tolist()
+    pick = uniform(draws[:, 3]).tolist()
+    high, low = draws[:, 2].tolist(), draws[:, 3].tolist()
+    rows = []
+    for e, (where, start, _) in enumerate(placed):
+        tool = tools._tool(world, str(table.dims["tool_id"][where]))
+        category = str(table.dims["error_category"][where])
+        status, texts = messages.get(category, (500, ("error",)))
+        agent = agents.get(str(table.dims["agent_id"][where]))
+        rows.append({"timestamp": iso_instant(start + seconds[e]), "tool_id": tool.id, "tool_name": tool.name,
+                     "tool_type": tool.tool_type, "provider": tool.provider, "agent_id": agent.id if agent else None,
+                     "session_id": str(uuid.UUID(int=high[e] << 64 | low[e], version=4)),
+                     "error_category": category, "status_code": status,
+                     "error_message": texts[int(pick[e] * len(texts))], "latency_ms": round(latency[e], 2)})
+    return rows
 
 
 def dashboard(world: World, query: AnalyticsQuery) -> Row:
