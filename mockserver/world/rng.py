@@ -62,7 +62,7 @@ def standard_normal(h: U64) -> F64:
 def poisson(mean: F64, h: U64) -> I64:
     """Poisson draws: exact inversion for small means, a normal approximation from 20."""
     mean = np.asarray(mean, dtype=np.float64)
-    h = np.broadcast_to(h, mean.shape)
+    h = h if np.shape(h) == mean.shape else np.broadcast_to(h, mean.shape)
     out = np.zeros(mean.shape, dtype=np.int64)
     large = mean >= 20.0
     if large.any():
@@ -79,7 +79,7 @@ def binomial(n: I64, p: F64, h: U64) -> I64:
     """Binomial draws, used to split a count between two halves of a period."""
     n = np.asarray(n, dtype=np.int64)
     p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
-    h = np.broadcast_to(h, n.shape)
+    h = h if np.shape(h) == n.shape else np.broadcast_to(h, n.shape)
     flip = p > 0.5
     q = np.where(flip, 1.0 - p, p)
     out = np.zeros(n.shape, dtype=np.int64)
