@@ -25,6 +25,7 @@ from mockserver.feedback.request import (
 )
 from mockserver.feedback.rows import Rows, generate_rows, trigger_ref
 from mockserver.feedback.stats import DEFAULT_AGGREGATIONS, MetricPlan, bucket_aggregates, window_aggregates
+from mockserver.world.calendar import wall_texts
 
 __all__ = ["FeedbackWorld", "feedback_stats", "payload_schema"]
 
@@ -119,6 +120,11 @@ def _labels(first: int, granularity: int, n: int, tz: dt.tzinfo) -> list[str]:
     """Bucket starts rendered in the request's timezone (``2024-01-01T00:00:00-05:00``); boundaries stay epoch-aligned."""
     epoch = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
     try:
+        if isinstance(tz, dt.timezone) and n:  # a fixed offset (UTC, the default): one offset text for every label
+            ends = [(epoch + dt.timedelta(seconds=first + k * granularity)).astimezone(tz) for k in (0, n - 1)]
+            offset, suffix = int(ends[0].utcoffset().total_seconds()), ends[0].isoformat()[19:]  # type: ignore[union-attr]
+            step = granularity if n > 1 else 0  # (one bucket: any granularity, even past int64)
+            return wall_texts(first + offset + step * np.arange(n, dtype=np.int64), suffix)
         return [(epoch + dt.timedelta(seconds=first + k * granularity)).astimezone(tz).isoformat() for k in range(n)]
     except (OverflowError, ValueError) as exc:
         raise FeedbackError(f"bucket timestamps fall outside the representable range ({exc})") from exc

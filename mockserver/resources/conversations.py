@@ -32,7 +32,6 @@ import math
 import statistics
 import uuid
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Callable
 
 import numpy as np
@@ -43,7 +42,7 @@ from mockserver.resources.pages import PageError, decode_position, encode_positi
 from mockserver.responders.base import Generated, MockRequest
 from mockserver.spec.contract import Contract
 from mockserver.spec.model import Operation
-from mockserver.world.calendar import Granularity, Window, utc_text
+from mockserver.world.calendar import Granularity, Window, iso_instant, utc_text
 from mockserver.world.rng import hash_keys
 from mockserver.world.traffic import series
 from mockserver.world.world import World, WorldBook
@@ -154,11 +153,11 @@ class SessionBodies:
         # Whole seconds throughout (formatted without datetime objects), except a session still going at "now",
         # which ends at the clock's own instant.
         if when + duration <= now.timestamp():
-            last_text, duration_ms = _instant(when + duration), duration * 1000
+            last_text, duration_ms = iso_instant(when + duration), duration * 1000
         else:
             started_at = dt.datetime.fromtimestamp(when, dt.timezone.utc)
             last_text, duration_ms = utc_text(now), int((now - started_at).total_seconds() * 1000)
-        started_text = _instant(when)
+        started_text = iso_instant(when)
         ended_text = last_text if status in _ENDED else None
         world_fields = dict(
             id=session_id, organization_id=organization_id(request.seed), end_user_id=user,
@@ -167,7 +166,7 @@ class SessionBodies:
             updated_at=last_text, first_message_at=started_text, last_message_at=last_text,
             ended_at=ended_text, closed_at=ended_text if status == "closed" else None,
             duration_ms=duration_ms, archived_at=None, ttl_expires_at=None,
-            retention_expires_at=_instant(when + 365 * 86400), message_count=2 * turns,
+            retention_expires_at=iso_instant(when + 365 * 86400), message_count=2 * turns,
             eval_summary=dict(_NO_EVALS),
         )
         # Every overlay key already has its place in the body, so updating keeps the schema's order.
@@ -225,20 +224,6 @@ def _labels(world: World) -> list[tuple[str, str, str, str]]:
 
 def _channels(world: World) -> dict[str, Any]:
     return world.memo(("session-channels",), lambda: {c.name: c for c in world.catalog.channels})  # type: ignore[no-any-return]
-
-
-@lru_cache(maxsize=4096)
-def _date_text(day: int) -> str:
-    return (_EPOCH_DAY + dt.timedelta(days=day)).isoformat()
-
-
-_EPOCH_DAY = dt.date(1970, 1, 1)
-
-
-def _instant(epoch_seconds: int) -> str:
-    """``utc_text`` of a whole-second instant, without building a datetime (a page of 50 writes 400 of them)."""
-    day, second = divmod(epoch_seconds, 86400)
-    return f"{_date_text(day)}T{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}Z"
 
 
 def _slot(own_id: str) -> int:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Granularity", "Window", "EPOCH", "day_number", "iso_instant", "bucket_labels"]
+__all__ = ["Granularity", "Window", "EPOCH", "day_number", "iso_instant", "wall_text", "wall_texts", "bucket_labels"]
 
 EPOCH = dt.date(1970, 1, 1)
 _EPOCH_WEEKDAY = EPOCH.weekday()  # Thursday = 3
@@ -78,8 +79,31 @@ def week_starts(days: NDArray[np.int64]) -> NDArray[np.int64]:
 
 
 def iso_instant(epoch_seconds: int) -> str:
-    moment = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(seconds=epoch_seconds)
-    return utc_text(moment)
+    """``utc_text`` of a whole-second instant."""
+    return wall_text(epoch_seconds) + "Z"
+
+
+def wall_text(epoch_seconds: int) -> str:
+    """``YYYY-MM-DDTHH:MM:SS`` of a whole-second instant on a UTC wall clock, without building a datetime (a page
+    of sessions writes hundreds, a month of 5-minute feedback buckets thousands)."""
+    day, second = divmod(epoch_seconds, 86400)
+    return f"{_day_text(day)}T{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}"
+
+
+def wall_texts(epoch_seconds: NDArray[np.int64], suffix: str = "") -> list[str]:
+    """``wall_text`` of many instants, each followed by ``suffix``: one date text per distinct day and one time
+    text per distinct time of day, joined (a month of 5-minute buckets is 31 dates and 288 times)."""
+    days, seconds = np.divmod(np.asarray(epoch_seconds, dtype=np.int64), 86400)
+    unique_days, day_at = np.unique(days, return_inverse=True)
+    unique_seconds, second_at = np.unique(seconds, return_inverse=True)
+    dates = [_day_text(day) for day in unique_days.tolist()]
+    times = [f"T{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}{suffix}" for s in unique_seconds.tolist()]
+    return [dates[d] + times[t] for d, t in zip(day_at.tolist(), second_at.tolist())]
+
+
+@lru_cache(maxsize=8192)
+def _day_text(day: int) -> str:
+    return (EPOCH + dt.timedelta(days=day)).isoformat()
 
 
 def utc_text(moment: dt.datetime) -> str:
