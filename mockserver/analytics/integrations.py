@@ -20,6 +20,7 @@ from mockserver.analytics.measures import (
     Totals,
     pct_change,
     rate_pct,
+    rate_pct_of,
     summarize,
     timeseries,
     totals_of,
@@ -149,7 +150,7 @@ def _figures(world: World, totals: Totals, window: Window) -> dict[str, float]:
     return {
         "invocations": invocations,
         "failures": failures,
-        "success_rate_pct": float(rate_pct(np.array([invocations - failures]), np.array([invocations]))[0]),
+        "success_rate_pct": rate_pct_of(invocations - failures, invocations),
         "avg_latency_ms": float(stats.avg[0]),
         "p95_latency_ms": float(stats.p95[0]),
     }

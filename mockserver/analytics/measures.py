@@ -186,6 +186,16 @@ def rate_pct(part: NDArray[np.int64], whole: NDArray[np.int64]) -> F64:
         return np.where(whole_f > 0, np.round(100.0 * part_f / np.where(whole_f > 0, whole_f, 1.0), 2), 0.0)
 
 
+def rate_pct_of(part: int, whole: int) -> float:
+    """``rate_pct`` of one pair in Python floats: the same operations numpy does (``100 * part / whole``, then
+    ``np.round(x, 2)``, which is ``rint(x * 100) / 100``; Python's ``round`` of a float to an integer is the same
+    round-half-even), so the same float, without building arrays for one number (checked against ``rate_pct``
+    in ``tests/test_rates.py``)."""
+    if whole <= 0:
+        return 0.0
+    return round(100.0 * part / whole * 100.0) / 100.0
+
+
 def pct_change(current: float, previous: float) -> float | None:
     """``100 * (current - previous) / previous``, rounded to 2 decimals; None when previous is 0."""
     if previous == 0:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from mockserver.analytics.measures import Totals, rate_pct, window_totals
+from mockserver.analytics.measures import Totals, rate_pct, rate_pct_of, window_totals
 from mockserver.analytics.query import AnalyticsQuery
 from mockserver.world.calendar import Window
 from mockserver.world.distributions import apportion, geometric_mixture, lognormal_mean, lognormal_mixture_quantile
@@ -121,10 +121,10 @@ def by_channel_rows(world: World, query: AnalyticsQuery) -> list[Row]:
             "channel": channel.name,
             "total_sessions": total,
             "resolved_sessions": resolved,
-            "resolution_rate_pct": float(rate_pct(np.array([resolved]), np.array([total]))[0]),
+            "resolution_rate_pct": rate_pct_of(resolved, total),
             "avg_resolution_minutes": round(seconds / 60.0, 2),
             "escalated_sessions": escalated,
-            "escalation_rate_pct": float(rate_pct(np.array([escalated]), np.array([total]))[0]),
+            "escalation_rate_pct": rate_pct_of(escalated, total),
         })
     rows.sort(key=lambda row: (-row["total_sessions"], row["channel"]))
     return rows

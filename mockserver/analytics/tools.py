@@ -22,7 +22,7 @@ from typing import Any, Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from mockserver.analytics.measures import Totals, rate_pct, timeseries, window_figures, window_totals
+from mockserver.analytics.measures import Totals, rate_pct, rate_pct_of, timeseries, window_figures, window_totals
 from mockserver.analytics.query import FIRST_DAY, AnalyticsQuery
 from mockserver.analytics.session_quality import window_sessions
 from mockserver.world.calendar import Window, bucket_labels
@@ -70,11 +70,11 @@ class Measures:
 
     @property
     def success_rate(self) -> float:
-        return float(rate_pct(np.array([self.successful]), np.array([self.invocations]))[0])
+        return rate_pct_of(self.successful, self.invocations)
 
     @property
     def error_rate(self) -> float:
-        return float(rate_pct(np.array([self.failed]), np.array([self.invocations]))[0])
+        return rate_pct_of(self.failed, self.invocations)
 
 
 def _all_totals(world: World, window: Window) -> Totals:
@@ -292,16 +292,17 @@ def retry_analysis(world: World, query: AnalyticsQuery) -> list[Row]:
 
 # -- reliability --------------------------------------------------------------------------------------------------
 def success_rate_timeseries(world: World, query: AnalyticsQuery) -> list[Row]:
+    rows = usage_timeseries(world, query)
+    rates = rate_pct(np.array([r["successful"] for r in rows], dtype=np.int64),
+                     np.array([r["invocations"] for r in rows], dtype=np.int64)).tolist()
     return [{"time_bucket": r["time_bucket"], "total_invocations": r["invocations"], "successful": r["successful"],
-             "failed": r["failed"], "success_rate_pct": float(rate_pct(np.array([r["successful"]]),
-                                                                         np.array([r["invocations"]]))[0])}
-            for r in usage_timeseries(world, query)]
+             "failed": r["failed"], "success_rate_pct": rate} for r, rate in zip(rows, rates)]
 
 
 def error_breakdown(world: World, query: AnalyticsQuery) -> list[Row]:
     m = window_measures(world, query.window, _select(world, query.filters), latency=False)
     rows: list[Row] = [{"error_category": c, "count": n,
-             "percentage_of_total_errors": float(rate_pct(np.array([n]), np.array([m.failed]))[0])}
+             "percentage_of_total_errors": rate_pct_of(n, m.failed)}
             for c, n in m.by_category.items()]
     rows.sort(key=lambda r: (-r["count"], r["error_category"]))
     return rows
@@ -389,7 +390,7 @@ def timeout_analysis(world: World, query: AnalyticsQuery) -> list[Row]:
         latency = m.latency()
         rows.append({**_tool_fields(tool, provider=False), "invocation_count": m.invocations,
                      "timeout_count": m.timeouts,
-                     "timeout_rate": float(rate_pct(np.array([m.timeouts]), np.array([m.invocations]))[0]),
+                     "timeout_rate": rate_pct_of(m.timeouts, m.invocations),
                      "p95_latency_ms": latency["p95_ms"], "max_latency_ms": latency["max_ms"]})
     rows.sort(key=lambda r: (-r["timeout_rate"], -r["invocation_count"], r["tool_name"]))
     return rows[:int(query.options.get("limit") or 20)]
