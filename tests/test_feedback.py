@@ -354,3 +354,30 @@ def test_payload_schema_sample_limit_bounds(client: TestClient, limit: int) -> N
                            auth=AUTH)
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "sample_limit"]
+
+
+@given(st.sets(st.sampled_from(["output.score", "output.passed", "output.label", "output.flagged", "value.rating",
+                                "no.such.path"]), max_size=3), st.integers(0, 2**31))
+def test_rows_drawn_for_some_paths_equal_those_of_every_path(paths: set[str], seed: int) -> None:
+    """A request draws only the payload leaves its metrics read (and what they derive from); each drawn column
+    is the very column a full draw gives."""
+    import numpy as np
+
+    from mockserver.feedback.catalog import load_feedback_catalog
+    from mockserver.feedback.rows import generate_rows
+    from mockserver.paths import FIXTURES_DIR
+
+    catalog = load_feedback_catalog(FIXTURES_DIR / "feedback.yaml")
+    every_type = np.ones(len(catalog.types), dtype=bool)
+    shape = (np.ones(7), np.ones(24) / 24)
+    start = 29_000_000 + seed % 100_000
+    full = generate_rows(catalog, seed, "acme/evals", start, start + 600, *shape, every_type)
+    some = generate_rows(catalog, seed, "acme/evals", start, start + 600, *shape, every_type, frozenset(paths))
+    assert some.created_at.tolist() == full.created_at.tolist()
+    assert set(paths) & set(full.columns) <= set(some.columns)
+    for path, column in some.columns.items():
+        whole = full.columns[path]
+        for mine, theirs in ((column.numbers, whole.numbers), (column.codes, whole.codes)):
+            assert (mine is None) == (theirs is None)
+            if mine is not None:
+                assert np.array_equal(mine, theirs, equal_nan=True)

@@ -56,14 +56,15 @@ def _plans(metrics: list[dict[str, Any]]) -> list[MetricPlan]:
     return plans
 
 
-def _rows(world: FeedbackWorld, body: dict[str, Any], window: TimeRange) -> Rows:
+def _rows(world: FeedbackWorld, body: dict[str, Any], window: TimeRange, paths: frozenset[str] | None = None) -> Rows:
+    """The window's rows, with the payload columns of ``paths`` only (all when None)."""
     catalog = world.catalog
     wanted_type = body.get("feedback_type")
     type_mask = np.array([wanted_type is None or t.name == wanted_type for t in catalog.types])
     start_ts, end_ts = window.start.timestamp(), window.end.timestamp()
     first_minute, last_minute = math.floor(start_ts / 60), math.ceil(end_ts / 60)
     rows = generate_rows(catalog, world.seed, body["project_id"], first_minute, last_minute,
-                         world.weekday * world.volume, world.hour_shape, type_mask)
+                         world.weekday * world.volume, world.hour_shape, type_mask, paths)
     keep = (rows.created_at >= start_ts) & (rows.created_at < end_ts)
     ref = body.get("trigger_ref")
     if ref is not None:
@@ -102,7 +103,7 @@ def feedback_stats(world: FeedbackWorld, body: dict[str, Any], now: dt.datetime)
     if first < _FIRST_INSTANT:
         raise FeedbackError(f"granularity {granularity} would start the first bucket before year 1")
     n_buckets = max(0, math.ceil((end_ts - first) / granularity))
-    rows = _rows(world, body, window)
+    rows = _rows(world, body, window, frozenset(plan.json_path for plan in plans))
     # Every timestamp fits in 40 bits, so any granularity past 2**62 buckets exactly as 2**62
     # does; capping keeps the arithmetic inside int64 (the response still reports the request's).
     bucket_index = (rows.created_at - first) // min(granularity, _INT64_SAFE)

@@ -66,8 +66,11 @@ def project_factor(seed: int, project_id: str) -> float:
 
 
 def generate_rows(catalog: FeedbackCatalog, seed: int, project_id: str, first_minute: int, last_minute: int,
-                  weekday_shape: F64, hour_shape: F64, type_mask: NDArray[np.bool_]) -> Rows:
-    """Every row of the selected feedback types created in minutes ``[first_minute, last_minute)``."""
+                  weekday_shape: F64, hour_shape: F64, type_mask: NDArray[np.bool_],
+                  paths: frozenset[str] | None = None) -> Rows:
+    """Every row of the selected feedback types created in minutes ``[first_minute, last_minute)``, with the
+    payload columns of ``paths`` (and the leaves they are derived from; every column when None). A leaf's values
+    are keyed by its own place in its type, so leaving others undrawn changes none of them."""
     project = stable_key("project", project_id)
     scale = project_factor(seed, project_id)
     minutes = np.arange(first_minute, last_minute, dtype=np.int64)
@@ -83,10 +86,24 @@ def generate_rows(catalog: FeedbackCatalog, seed: int, project_id: str, first_mi
         row_minutes = np.repeat(minutes, counts)
         ordinal = np.arange(len(row_minutes)) - np.repeat(np.cumsum(counts) - counts, counts)
         parts.append((t, row_minutes, hash_keys(seed, project, type_key, row_minutes, ordinal)))
-    return _assemble(catalog, parts)
+    return _assemble(catalog, parts, paths)
 
 
-def _assemble(catalog: FeedbackCatalog, parts: list[tuple[int, I64, NDArray[np.uint64]]]) -> Rows:
+def _drawn_leaves(leaves: tuple[Leaf, ...], paths: frozenset[str] | None) -> list[int]:
+    """The places of the leaves to draw: those at ``paths`` and, transitively, the ones they derive from."""
+    if paths is None:
+        return list(range(len(leaves)))
+    wanted = set(paths)
+    while True:
+        sources = {str(leaf.params["from"]) for leaf in leaves if leaf.path in wanted and "from" in leaf.params}
+        if sources <= wanted:
+            break
+        wanted |= sources
+    return [index for index, leaf in enumerate(leaves) if leaf.path in wanted]
+
+
+def _assemble(catalog: FeedbackCatalog, parts: list[tuple[int, I64, NDArray[np.uint64]]],
+              paths: frozenset[str] | None) -> Rows:
     created, types, versions = [], [], []
     sizes = []
     for t, row_minutes, keys in parts:
@@ -102,17 +119,20 @@ def _assemble(catalog: FeedbackCatalog, parts: list[tuple[int, I64, NDArray[np.u
     offset = 0
     for (t, _, keys), size in zip(parts, sizes):
         values: dict[str, F64] = {}
-        for index, leaf in enumerate(catalog.types[t].leaves):
-            column = result.get(leaf.path)
-            if column is None:
-                column = _empty_column(leaf, total)
-                result[leaf.path] = column
+        leaves = catalog.types[t].leaves
+        for index in _drawn_leaves(leaves, paths):
+            leaf = leaves[index]
             drawn = _draw(leaf, hash_keys(keys, _LEAF, index), values)
             present = uniform(hash_keys(keys, _PRESENT, index)) < leaf.present
-            if leaf.kind == "categorical" and column.codes is not None:
-                column.codes[offset:offset + size] = np.where(present & (drawn >= 0), drawn, -1).astype(np.int64)
-            elif column.numbers is not None:
-                column.numbers[offset:offset + size] = np.where(present, drawn, np.nan)
+            if paths is None or leaf.path in paths:  # a leaf drawn only for what derives from it is not a column
+                column = result.get(leaf.path)
+                if column is None:
+                    column = _empty_column(leaf, total)
+                    result[leaf.path] = column
+                if leaf.kind == "categorical" and column.codes is not None:
+                    column.codes[offset:offset + size] = np.where(present & (drawn >= 0), drawn, -1).astype(np.int64)
+                elif column.numbers is not None:
+                    column.numbers[offset:offset + size] = np.where(present, drawn, np.nan)
             if leaf.kind == "numeric":
                 values[leaf.path] = np.where(present, drawn, np.nan)
         offset += size
