@@ -18,7 +18,7 @@ line (``file: #/pointer: what is wrong``) before exiting 2. Checked:
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional
 
 from mockserver.http.constraints import compile_pattern, ecma_pattern
 
@@ -86,15 +86,36 @@ def _check_parameters(parameters: Any, where: tuple[str, ...], document: dict[st
                                                           f"not {parameter.get('in')!r}")
 
 
-def _walk(node: Any, where: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
-    stack: list[tuple[tuple[Any, ...], Any]] = [(where, node)]
+Place = Optional[tuple["Place", Any]]  # (the parent's place, the key): a path built only when a message needs it
+
+
+def _walk(node: Any) -> Iterator[tuple[Place, dict[str, Any]]]:
+    """Every object in the document, depth first in document order, with its place."""
+    stack: list[tuple[Place, Any]] = [(None, node)]
     while stack:
-        at, current = stack.pop()
+        place, current = stack.pop()
         if isinstance(current, dict):
-            yield at, current
-            stack.extend((( *at, k), v) for k, v in reversed(list(current.items())) if isinstance(v, (dict, list)))
+            yield place, current
+            children = [((place, k), v) for k, v in current.items() if isinstance(v, (dict, list))]
         elif isinstance(current, list):
-            stack.extend(((*at, i), v) for i, v in reversed(list(enumerate(current))) if isinstance(v, (dict, list)))
+            children = [((place, i), v) for i, v in enumerate(current) if isinstance(v, (dict, list))]
+        else:
+            continue
+        children.reverse()
+        stack.extend(children)
+
+
+def _path(place: Place) -> tuple[Any, ...]:
+    keys = []
+    while place is not None:
+        place, key = place
+        keys.append(key)
+    return tuple(reversed(keys))
+
+
+def _under_properties(place: Place) -> bool:
+    """Whether this object is a property's schema named like a keyword (``properties: {pattern: {...}}``)."""
+    return place is not None and place[1] == "properties"
 
 
 def _resolve(document: dict[str, Any], ref: str) -> Any:
@@ -111,10 +132,11 @@ def _resolve(document: dict[str, Any], ref: str) -> Any:
 
 
 def _check_refs(document: dict[str, Any]) -> None:
-    for at, node in _walk(document):
+    for place, node in _walk(document):
         ref = node.get("$ref")
-        if not isinstance(ref, str) or (at and at[-1] == "properties"):
+        if not isinstance(ref, str) or _under_properties(place):
             continue
+        at = _path(place)
         if not ref.startswith("#"):
             raise ContractProblem(pointer(*at), f"external reference {ref!r} is not supported: bundle the document "
                                                 "into one file (e.g. with redocly bundle)")
@@ -134,10 +156,11 @@ def _check_refs(document: dict[str, Any]) -> None:
 
 def _check_patterns(document: dict[str, Any]) -> list[str]:
     warnings: list[str] = []
-    for at, node in _walk(document):
+    for place, node in _walk(document):
         pattern = node.get("pattern")
-        if not isinstance(pattern, str) or (at and at[-1] == "properties") or compile_pattern(pattern) is not None:
+        if not isinstance(pattern, str) or _under_properties(place) or compile_pattern(pattern) is not None:
             continue
+        at = _path(place)
         try:
             re.compile(ecma_pattern(pattern))
         except re.error as exc:
