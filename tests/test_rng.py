@@ -97,3 +97,16 @@ def test_many_poisson_draws_equal_the_search() -> None:
     drawn = poisson(mean, keys)
     u, first = uniform(keys), np.exp(-mean)
     assert drawn.tolist() == [_search(u[i], first[i], lambda k, m=m: m / k) for i, m in enumerate(mean.tolist())]
+
+
+def test_binomial_draws_past_the_table_rows_are_walked_alike() -> None:
+    """Counts beyond the tables' rows (a large n with a small q) are walked; tabled or not, each draw equals the
+    one-draw search."""
+    count = 600
+    keys = hash_keys(11, np.arange(count))
+    n = np.where(np.arange(count) % 2 == 0, 2000, 40).astype(np.int64)
+    q = np.full(count, 0.002)
+    u = uniform(keys)
+    drawn = binomial(n, q, keys)
+    assert drawn.tolist() == [_binomial_search(int(n[i]), 0.002, float(u[i])) for i in range(count)]
+    assert all(t.shape[0] <= cdf_tables.TABLE_ROWS + 1 for t in cdf_tables._tables.values())

@@ -12,7 +12,7 @@ computes (``P(0) = (1-q)^n``, ``P(k) = P(k-1) * (n-k+1)/k * q/(1-q)``, the CDF a
 their running sum), so a draw finds the same k: the first with ``u <= CDF(k)``,
 or where ``P(k)`` is 0, or 400. This is a cache of a pure function of (n, q),
 not of any world: it makes no number depend on what was asked before, and it is
-bounded (:data:`MAX_PAIRS`; when full it starts again).
+bounded (:data:`MAX_FLOATS`; when full it starts again; n up to :data:`TABLE_ROWS`).
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ import threading
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["small_binomial", "MAX_FLOATS", "DRAWS_PER_Q"]
+__all__ = ["small_binomial", "MAX_FLOATS", "DRAWS_PER_Q", "TABLE_ROWS"]
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 
-MAX_FLOATS = 2_000_000  # 16 MB of tables at most; when full, the cache starts again
+MAX_FLOATS = 1_000_000  # 8 MB of tables at most; when full, the cache starts again
+TABLE_ROWS = 256  # draws with a larger n are walked (a table's rows are n = 0..N; large n are rare here)
 DRAWS_PER_Q = 8  # below this many draws per distinct q, walking each draw is cheaper than tables
 _CAP = 400  # as rng._invert: a draw still searching at step 400 stops there
 
@@ -69,7 +70,7 @@ def _table(q_bits: int, largest_n: int) -> F64:
     table = _tables.get(q_bits)
     if table is not None and table.shape[0] > largest_n:
         return table
-    rows = max(largest_n + 1, 2 * (table.shape[0] if table is not None else 16))
+    rows = min(max(largest_n + 1, 2 * (table.shape[0] if table is not None else 16)), TABLE_ROWS + 1)
     table = _build(np.arange(rows, dtype=np.int64), np.full(rows, np.int64(q_bits)).view(np.float64))
     with _lock:
         if _size + table.size > MAX_FLOATS:

@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from mockserver.world.cdf_tables import small_binomial
+from mockserver.world.cdf_tables import TABLE_ROWS, small_binomial
 
 __all__ = ["hash_keys", "uniform", "standard_normal", "poisson", "binomial"]
 
@@ -92,11 +92,20 @@ def binomial(n: I64, p: F64, h: U64) -> I64:
     small = ~large & (n > 0) & (q > 0)
     if small.any():
         ns, qs, us = n[small], q[small], uniform(h[small])
-        searched = small_binomial(ns, qs, us)  # by (n, q) tables when draws share them, else walked draw by draw
-        if searched is None:
-            ratio = qs / (1.0 - qs)
-            first = np.exp(ns * np.log1p(-qs))
-            searched = _invert(us, first, lambda k, n_, r_: (n_ - k + 1) / k * r_, ns, ratio)
+        searched = np.zeros(len(ns), dtype=np.int64)
+        # By (n, q) tables when draws share their q and n is modest, else walked draw by draw.
+        tabled = ns <= TABLE_ROWS
+        found = small_binomial(ns[tabled], qs[tabled], us[tabled]) if tabled.any() else None
+        if found is None:
+            tabled[:] = False
+        else:
+            searched[tabled] = found
+        walked = ~tabled
+        if walked.any():
+            nw, qw = ns[walked], qs[walked]
+            ratio = qw / (1.0 - qw)
+            first = np.exp(nw * np.log1p(-qw))
+            searched[walked] = _invert(us[walked], first, lambda k, n_, r_: (n_ - k + 1) / k * r_, nw, ratio)
         out[small] = np.minimum(searched, ns)
     return np.where(flip, n - out, out)
 
