@@ -91,23 +91,28 @@ def binomial(n: I64, p: F64, h: U64) -> I64:
         out[large] = np.clip(drawn, 0, n[large]).astype(np.int64)
     small = ~large & (n > 0) & (q > 0)
     if small.any():
-        ns, qs, us = n[small], q[small], uniform(h[small])
-        searched = np.zeros(len(ns), dtype=np.int64)
-        # By (n, q) tables when draws share their q and n is modest, else walked draw by draw.
-        tabled = ns <= TABLE_ROWS
-        found = small_binomial(ns[tabled], qs[tabled], us[tabled]) if tabled.any() else None
-        if found is None:
-            tabled[:] = False
-        else:
-            searched[tabled] = found
-        walked = ~tabled
-        if walked.any():
-            nw, qw = ns[walked], qs[walked]
-            ratio = qw / (1.0 - qw)
-            first = np.exp(nw * np.log1p(-qw))
-            searched[walked] = _invert(us[walked], first, lambda k, n_, r_: (n_ - k + 1) / k * r_, nw, ratio)
-        out[small] = np.minimum(searched, ns)
+        ns = n[small]
+        out[small] = np.minimum(_binomial_search(ns, q[small], uniform(h[small])), ns)
     return np.where(flip, n - out, out)
+
+
+def _binomial_search(n: I64, q: F64, u: F64) -> I64:
+    """The inverse-CDF search of small binomial draws: by kept (n, q) tables where draws share their q and n is
+    modest (``cdf_tables.py``), else walked draw by draw; the same k either way."""
+    searched = np.zeros(len(n), dtype=np.int64)
+    tabled = n <= TABLE_ROWS
+    found = small_binomial(n[tabled], q[tabled], u[tabled]) if tabled.any() else None
+    if found is None:
+        tabled[:] = False
+    else:
+        searched[tabled] = found
+    walked = ~tabled
+    if walked.any():
+        nw, qw = n[walked], q[walked]
+        ratio = qw / (1.0 - qw)
+        first = np.exp(nw * np.log1p(-qw))
+        searched[walked] = _invert(u[walked], first, lambda k, n_, r_: (n_ - k + 1) / k * r_, nw, ratio)
+    return searched
 
 
 def _invert(u: F64, first: F64, step: Callable[..., F64], *params: ArrayLike) -> I64:
