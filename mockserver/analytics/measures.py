@@ -155,14 +155,20 @@ def day_moments(days: BucketSeries | None, rows: I64, group: I64 | None = None, 
         top, bottom = _extremes(counts, hi, lo)
         return Moments(counts.sum(axis=0)[None, :], days.m1[rows].sum(axis=0)[None, :],
                        days.m2[rows].sum(axis=0)[None, :], top[None, :], bottom[None, :])
-    member = (group[None, :] == np.arange(groups)[:, None]).astype(np.float64)  # (groups, rows): a sum is a product
-    n = np.rint(member @ counts).astype(np.int64)
-    top = np.zeros(n.shape)
-    bottom = np.zeros(n.shape)
+    n = np.zeros((groups, counts.shape[1]), dtype=np.int64)
+    m1, m2 = np.zeros((groups, counts.shape[1])), np.zeros((groups, counts.shape[1]))
+    top, bottom = np.zeros(n.shape), np.zeros(n.shape)
     for g in range(groups):
-        mine = group == g
+        mine = np.flatnonzero(group == g)
+        if not len(mine):
+            continue
+        n[g] = counts[mine].sum(axis=0)
+        # Running sums in row order: the same floats on every machine (a matrix product's order is the BLAS
+        # kernel's, which differs between CPUs).
+        m1[g] = np.add.accumulate(days.m1[rows[mine]], axis=0)[-1]
+        m2[g] = np.add.accumulate(days.m2[rows[mine]], axis=0)[-1]
         top[g], bottom[g] = _extremes(counts[mine], hi[mine], lo[mine])
-    return Moments(n, member @ days.m1[rows], member @ days.m2[rows], top, bottom)
+    return Moments(n, m1, m2, top, bottom)
 
 
 def window_figures(days: BucketSeries | None, rows: I64, seed: int, window: Window, group: I64 | None = None,

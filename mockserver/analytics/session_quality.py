@@ -141,7 +141,7 @@ def first_response_rows(world: World, query: AnalyticsQuery) -> list[Row]:
     total = int(sum(weights))
     sigmas = [shape.first_response_sigma] * len(weights)
     means = lognormal_mean(np.array(medians), np.array(sigmas))
-    average = float(np.dot(weights, means) / total) if total else 0.0
+    average = math.fsum(w * m for w, m in zip(weights, means.tolist())) / total if total else 0.0
     quantile = {name: lognormal_mixture_quantile(weights, medians, sigmas, q)
                 for name, q in (("p50", 0.5), ("p90", 0.9), ("p95", 0.95))}
     return [{"total_sessions": total, "avg_seconds": round(average, 2),
@@ -161,7 +161,7 @@ def _turns(world: World, query: AnalyticsQuery, filters: dict[str, str | None]) 
             weights.append(float(totals.counts[mask].sum()))
             means.append(channel.turns * scale)
     total = int(sum(weights))
-    mean = float(np.dot(weights, means) / total) if total else 0.0
+    mean = math.fsum(w * m for w, m in zip(weights, means)) / total if total else 0.0
     return total, geometric_mixture(weights, means), mean
 
 
