@@ -339,11 +339,21 @@ def series(
     block_days = max(1, CELLS_PER_BLOCK // per_day) if per_day else window.days
     if window.days <= block_days:
         return _series_block(table, leaves, window, granularity, world, with_latency, combine, groups)
-    blocks = [
-        _series_block(table, leaves, Window(first, min(first + block_days - 1, window.last_day)), granularity, world,
-                      with_latency, combine, groups)
-        for first in range(window.first_day, window.last_day + 1, block_days)
-    ]
+    firsts = range(window.first_day, window.last_day + 1, block_days)
+    if granularity is Granularity.MINUTE:
+        # The hours of the whole window in one split (leaves x days x 24 is small; the per-call cost of a split is
+        # not), then the minutes block by block from their days' hours.
+        hours, lat = _hours(table, leaves, window.day_numbers(), world, with_latency)
+        by_day = (len(leaves), window.days, 24)
+        blocks = []
+        for first in firsts:
+            block = Window(first, min(first + block_days - 1, window.last_day))
+            cut = slice(first - window.first_day, block.last_day - window.first_day + 1)
+            blocks.append(_minutes(table, leaves, block.day_numbers(), hours.reshape(by_day)[:, cut].reshape(-1, 24),
+                                   lat.reshape(by_day)[:, cut].reshape(-1, 24), world, with_latency, combine, groups))
+    else:
+        blocks = [_series_block(table, leaves, Window(first, min(first + block_days - 1, window.last_day)),
+                                granularity, world, with_latency, combine, groups) for first in firsts]
     return BucketSeries(
         np.concatenate([b.starts for b in blocks]),
         blocks[0].leaves,
@@ -393,9 +403,7 @@ def _series_block(
         by_day = BucketSeries(days * 86400, leaves, day_counts, m1, m2, hi, lo)
         result = to_weeks(by_day) if granularity is Granularity.WEEK else by_day
         return combined(result, combine, groups, with_latency=with_latency) if combine is not None else result
-    rows = (np.repeat(np.arange(n_leaves), n_days), np.tile(np.arange(n_days), n_leaves))
-    hours = plan.hour_counts(day_counts, rows)  # (L*D, 24)
-    lat = plan.latency_factor(rows) if with_latency else np.ones_like(hours, dtype=np.float64)
+    hours, lat = _hours_of(plan, day_counts, with_latency)
     if granularity is Granularity.HOUR:
         counts = hours.reshape(n_leaves, n_days * 24)
         starts = (days[:, None] * 86400 + np.arange(24)[None, :] * 3600).reshape(-1)
@@ -409,6 +417,29 @@ def _series_block(
             m1 = m2 = hi = lo = np.zeros(counts.shape)
         by_hour = BucketSeries(starts, leaves, counts, m1, m2, hi, lo)
         return combined(by_hour, combine, groups, with_latency=with_latency) if combine is not None else by_hour
+    return _minutes(table, leaves, days, hours, lat, world, with_latency, combine, groups)
+
+
+def _hours(table: LeafTable, leaves: I64, days: I64, world: WorldParams, with_latency: bool) -> tuple[I64, F64]:
+    """Every (leaf, day) row's 24 hour counts and latency factors, rows leaf-major."""
+    plan = _DayPlan(table, leaves, days, world)
+    return _hours_of(plan, plan.day_counts(), with_latency)
+
+
+def _hours_of(plan: _DayPlan, day_counts: I64, with_latency: bool) -> tuple[I64, F64]:
+    n_leaves, n_days = day_counts.shape
+    rows = (np.repeat(np.arange(n_leaves), n_days), np.tile(np.arange(n_days), n_leaves))
+    hours = plan.hour_counts(day_counts, rows)  # (L*D, 24)
+    lat = plan.latency_factor(rows) if with_latency else np.ones_like(hours, dtype=np.float64)
+    return hours, lat
+
+
+def _minutes(table: LeafTable, leaves: I64, days: I64, hours: I64, lat: F64, world: WorldParams,
+             with_latency: bool, combine: I64 | None, groups: int) -> BucketSeries:
+    """Minute buckets of these days from their hours (rows leaf-major, as ``_hours``)."""
+    n_leaves, n_days = len(leaves), len(days)
+    m1_unit = table.latency_m1[leaves]
+    m2_unit = table.latency_m2[leaves]
     hour_numbers = (days[:, None] * 24 + np.arange(24)[None, :]).reshape(-1)  # (D*24,)
     flat_hours = hours.reshape(-1)  # (L*D*24,) row-major leaf, day, hour
     leaf_of_row = np.repeat(np.arange(n_leaves), n_days * 24)
