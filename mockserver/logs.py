@@ -20,16 +20,15 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from typing import IO, Any, Sequence
+from typing import IO, Any, Callable, Sequence
 
 import orjson
 from pythonjsonlogger.json import JsonFormatter
 
-__all__ = ["configure_logging", "TEXT_FORMAT", "write_access_batch", "AccessLine"]
+__all__ = ["configure_logging", "TEXT_FORMAT", "write_access_batch"]
 
 TEXT_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
 
-AccessLine = tuple[float, str, dict[str, Any]]  # (time, message, fields)
 
 _batch_target: tuple[logging.Handler, IO[str], str] | None = None  # (our handler, stream, format) once configured
 _stamp_cache: tuple[int, str] = (-1, "")
@@ -55,8 +54,13 @@ def configure_logging(log_format: str) -> None:
     logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
 
 
-def write_access_batch(lines: Sequence[AccessLine]) -> bool:
-    """Write access lines in one call, formatted as the configured handler would; False if logging is not ours."""
+def write_access_batch(stamps: Sequence[float], messages: Sequence[str],
+                       fields: Callable[[int], dict[str, Any]]) -> bool:
+    """Write access lines in one call, formatted as the configured handler would; False if logging is not ours.
+
+    ``stamps[i]`` is when line i's request ended, ``fields(i)`` its facts as JSON fields (asked for only when
+    the format is JSON: most of a line's cost is building what it does not print).
+    """
     access = logging.getLogger("mockserver.access")
     if _batch_target is None or logging.getLogger().handlers != [_batch_target[0]] or access.handlers:
         return False  # someone else listens too (a test's log capture, an embedding program): ordinary records
@@ -65,9 +69,17 @@ def write_access_batch(lines: Sequence[AccessLine]) -> bool:
     _, stream, log_format = _batch_target
     if log_format == "json":
         text = "".join(orjson.dumps({"time": _asctime(when), "logger": "mockserver.access", "level": "INFO",
-                                     "message": message, **fields}).decode() + "\n" for when, message, fields in lines)
+                                     "message": message, **fields(i)}).decode() + "\n"
+                       for i, (when, message) in enumerate(zip(stamps, messages)))
     else:
-        text = "".join(f"{_asctime(when)} mockserver.access INFO {message}\n" for when, message, _ in lines)
+        lines = []
+        second, second_text = -1, ""
+        for when, message in zip(stamps, messages):
+            if int(when) != second:
+                second = int(when)
+                second_text = _second_text(second)
+            lines.append("%s,%03d mockserver.access INFO %s\n" % (second_text, (when - second) * 1000, message))
+        text = "".join(lines)
     try:
         stream.write(text)
         stream.flush()
@@ -77,9 +89,13 @@ def write_access_batch(lines: Sequence[AccessLine]) -> bool:
 
 
 def _asctime(when: float) -> str:
-    """logging's default asctime (local time, milliseconds after a comma), with the seconds part cached."""
-    global _stamp_cache
+    """logging's default asctime: local time, milliseconds after a comma."""
     second = int(when)
+    return "%s,%03d" % (_second_text(second), (when - second) * 1000)
+
+
+def _second_text(second: int) -> str:
+    global _stamp_cache
     if _stamp_cache[0] != second:
         _stamp_cache = (second, time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second)))
-    return f"{_stamp_cache[1]},{int((when - second) * 1000):03d}"
+    return _stamp_cache[1]

@@ -222,6 +222,32 @@ def test_unfinished_headers_and_silent_connections_are_closed(short_server: str)
     assert exchange(short_server, b"", wait=5) == b""
 
 
+def test_headers_dripped_after_a_first_request_are_cut_off_at_the_deadline(short_server: str) -> None:
+    """One header timer per connection: it must still catch a later request on a kept-alive connection."""
+    parts = urlsplit(short_server)
+    with socket.create_connection((parts.hostname, parts.port)) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.settimeout(5)
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+        time.sleep(0.3)  # most of the first timer's span has passed: the dripping request needs its own deadline
+        sock.sendall(b"GET /healthz HTTP/1.1\r\n")
+        started = time.monotonic()
+        closed_after = None
+        for _ in range(20):  # a header line every 0.1 s, for up to 2 s: never finished
+            try:
+                sock.sendall(b"x-drip: 1\r\n")
+                sock.settimeout(0.1)
+                if sock.recv(65536) == b"":
+                    closed_after = time.monotonic() - started
+                    break
+            except TimeoutError:
+                continue
+            except OSError:  # reset by the closed connection
+                closed_after = time.monotonic() - started
+                break
+    assert closed_after is not None and 0.4 <= closed_after <= 1.0, closed_after
+
+
 def test_a_stalled_body_gets_408(short_server: str) -> None:
     answer = exchange(short_server, b"POST /v1/email/drafts HTTP/1.1\r\nHost: x\r\nx-api-key: k\r\n"
                                     b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"to\"", wait=5)

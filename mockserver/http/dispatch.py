@@ -17,6 +17,7 @@ import orjson
 from mockserver.http import errors
 from mockserver.http.body import BodyParseError, BodyTooDeep
 from mockserver.http.cache import ResponseCache, digest
+from mockserver.http.deadlines import DeadlineWatch
 from mockserver.http.lane import GenerationLane, Overloaded
 from mockserver.http.media import render_body
 from mockserver.http.media_bodies import MEDIA_TYPE_ERROR
@@ -89,6 +90,7 @@ class Dispatcher:
         self.max_delay_ms = limits.max_delay_ms
         self.max_body_bytes = limits.max_body_bytes
         self.body_timeout = limits.body_timeout_s
+        self.deadlines = DeadlineWatch()
         self.cache = ResponseCache(limits.cache_entries, limits.cache_bytes)
         self.lane = GenerationLane(limits.generation_threads, limits.generation_queue)
         self.clock = clock
@@ -110,8 +112,8 @@ class Dispatcher:
         except Exception:  # last line of defence: a bug must not become a traceback page
             log.exception("unexpected error on %s %s", method, scope["path"])
             reply, extra = json_reply(500, {"detail": "Internal Server Error"}, reason="sandbox bug, see log"), ()
-        if reply.reason:
-            scope["mockserver.reason"] = reply.reason  # for the access log (mockserver/http/access.py)
+        # For the access log (mockserver/http/access.py): status, scenario, why a request was refused.
+        scope["mockserver.outcome"] = (reply.status, extra[0][1] if extra else "", reply.reason or "")
         await reply.send(send, head_only=method == "HEAD", extra=extra)
 
     async def handle(self, scope: Scope, receive: Receive) -> tuple[Reply, tuple[tuple[str, str], ...]]:
@@ -146,7 +148,8 @@ class Dispatcher:
         announced = bool(declared_length) or "transfer-encoding" in headers
         try:
             # HTTP/1.1: no Content-Length and no Transfer-Encoding means no body; nothing to wait for.
-            raw_body = await _read_body(receive, self.max_body_bytes, self.body_timeout) if announced else b""
+            raw_body = (await _read_body(receive, self.max_body_bytes, self.body_timeout, self.deadlines)
+                        if announced else b"")
         except _TooLarge:
             return errors.payload_too_large(operation.error_style, self.max_body_bytes), ()
         except _TooSlow:
@@ -169,7 +172,7 @@ class Dispatcher:
         delay = None if prefs.delay_ms is None else min(prefs.delay_ms, self.max_delay_ms)
         if delay:
             await asyncio.sleep(delay / 1000)
-        extra = [("x-mock-scenario", scenario), ("x-mock-seed", str(seed))]
+        extra = [("x-mock-scenario", scenario), ("x-mock-seed", str(seed))]  # the scenario first: __call__ logs it
         applied = prefs.applied(delay)
         if applied:
             extra.append(("preference-applied", applied))
@@ -292,25 +295,30 @@ def _query(scope: Scope) -> dict[str, list[str]]:
     return result
 
 
-async def _read_body(receive: Receive, limit: int, timeout: float | None) -> bytes:
-    """The whole body, at most ``limit`` bytes, within ``timeout`` seconds when one is announced."""
+async def _read_body(receive: Receive, limit: int, timeout: float | None, deadlines: DeadlineWatch) -> bytes:
+    """The whole body, at most ``limit`` bytes, within ``timeout`` seconds (to within one tick) when one is set."""
     chunks: list[bytes] = []
     size = 0
+    task = deadlines.watch(timeout) if timeout is not None else None
     try:
-        async with asyncio.timeout(timeout):
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    break
-                chunk = message.get("body", b"")
-                size += len(chunk)
-                if size > limit:
-                    raise _TooLarge
-                chunks.append(chunk)
-                if not message.get("more_body", False):
-                    break
-    except TimeoutError:
-        raise _TooSlow from None
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise _TooLarge
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+    except asyncio.CancelledError:
+        if task is not None and deadlines.release(task):
+            raise _TooSlow from None
+        raise
+    finally:
+        if task is not None:
+            deadlines.release(task)
     return b"".join(chunks)
 
 
