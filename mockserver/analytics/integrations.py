@@ -29,7 +29,7 @@ from mockserver.analytics.measures import (
 )
 from mockserver.analytics.query import FIRST_DAY, AnalyticsQuery
 from mockserver.world.calendar import Granularity, Window, bucket_labels
-from mockserver.world.traffic import BucketSeries, series
+from mockserver.world.traffic import BucketSeries, day_cells
 from mockserver.world.world import World
 
 __all__ = [
@@ -61,22 +61,20 @@ def _series(world: World, query: AnalyticsQuery) -> Series:
     if query.granularity in (Granularity.DAY, Granularity.WEEK) and query.window.first_day >= FIRST_DAY:
         return world.memo(key, lambda: summarize(table, leaves, _day_cells(world, query.window), query.granularity))
     return world.memo(key, lambda: timeseries(table, leaves, query.window, query.granularity, world.params,
-                                              with_latency=True))
+                                              with_latency=True, keeper=world))
 
 
 def _day_cells(world: World, window: Window) -> BucketSeries:
-    """Every leaf's day counts and latency moments over the window."""
-    table = world.integrations
-    everything = np.arange(len(table), dtype=np.int64)
-    return world.memo(("integrations-days", window),
-                      lambda: series(table, everything, window, Granularity.DAY, world.params, with_latency=True))
+    """Every leaf's day counts and latency moments over the window, cut from the world's kept cells."""
+    return day_cells(world.integrations, window, world.params, True, world)
 
 
 def _all_totals(world: World, window: Window) -> Totals:
     """Per-leaf totals of every leaf; filtered figures are subsets, summed in leaf order."""
     def compute() -> Totals:
         if window.first_day < FIRST_DAY:
-            return window_totals(world.integrations, np.arange(len(world.integrations)), window, world.params)
+            return window_totals(world.integrations, np.arange(len(world.integrations)), window, world.params,
+                                 keeper=world)
         return totals_of(_day_cells(world, window))
 
     return world.memo(("integrations-totals", window), compute)

@@ -19,7 +19,7 @@ from mockserver.analytics.query import FIRST_DAY
 from mockserver.world.calendar import Granularity, Window, week_starts
 from mockserver.world.latency import LatencyStats, Moments, day_figures, figures_at, span_figures
 from mockserver.world.leaves import LeafTable
-from mockserver.world.traffic import BucketSeries, WorldParams, series
+from mockserver.world.traffic import BucketSeries, Keeper, WorldParams, series
 
 __all__ = ["Series", "Totals", "timeseries", "summarize", "totals_of", "window_totals", "rate_pct", "pct_change",
            "window_figures", "day_moments"]
@@ -91,16 +91,16 @@ def _extremes(counts: I64, hi: F64, lo: F64) -> tuple[F64, F64]:
 
 
 def timeseries(table: LeafTable, leaves: I64, window: Window, granularity: Granularity, world: WorldParams,
-               *, with_latency: bool) -> Series:
+               *, with_latency: bool, keeper: Keeper | None = None) -> Series:
     """Leaves are summed by outcome kind while the series is drawn: a month at ``minute`` never
     materialises a leaves x minutes table."""
     if granularity is Granularity.WEEK and with_latency:
-        days = timeseries(table, leaves, window, Granularity.DAY, world, with_latency=True)
+        days = timeseries(table, leaves, window, Granularity.DAY, world, with_latency=True, keeper=keeper)
         return _weeks_of(days)
     kinds = _kinds(table, leaves)
     kind_of = np.searchsorted(np.array(kinds), table.kind[leaves])
     buckets = series(table, leaves, window, granularity, world, with_latency=with_latency, combine=kind_of,
-                     groups=len(kinds))
+                     groups=len(kinds), keeper=keeper)
     by_kind = {kind: buckets.counts[i] for i, kind in enumerate(kinds)}
     zeros = np.zeros(len(buckets.starts))
     if not with_latency:
@@ -135,13 +135,13 @@ def totals_of(days: BucketSeries) -> Totals:
 
 
 def window_totals(table: LeafTable, leaves: I64, window: Window, world: WorldParams, *,
-                  with_latency: bool = True) -> Totals:
+                  with_latency: bool = True, keeper: Keeper | None = None) -> Totals:
     """Per-leaf totals from day cells; without latency (sessions have none) the moments are zeros and the
     latency-touched hours are not split."""
     if window.first_day < FIRST_DAY or not len(leaves):
         zeros = np.zeros(len(leaves))
         return Totals(leaves, zeros.astype(np.int64), zeros, zeros)
-    return totals_of(series(table, leaves, window, Granularity.DAY, world, with_latency=with_latency))
+    return totals_of(series(table, leaves, window, Granularity.DAY, world, with_latency=with_latency, keeper=keeper))
 
 
 def day_moments(days: BucketSeries | None, rows: I64, group: I64 | None = None, groups: int = 1) -> Moments:

@@ -46,7 +46,7 @@ def window_sessions(world: World, window: Window) -> Totals:
     table = world.sessions
     every = np.arange(len(table), dtype=np.int64)
     return world.memo(("session-totals", window),
-                      lambda: window_totals(table, every, window, world.params, with_latency=False))
+                      lambda: window_totals(table, every, window, world.params, with_latency=False, keeper=world))
 
 
 def _totals(world: World, query: AnalyticsQuery) -> Totals:

@@ -23,7 +23,8 @@ def escalation_rate_rows(world: World, query: AnalyticsQuery) -> list[dict[str, 
     table = world.sessions
     leaves = table.select(query.filters)
     escalated_leaf = (table.kind[leaves] == "escalated").astype(np.int64)  # group 1 = escalated, 0 = handled
-    buckets = series(table, leaves, query.window, query.granularity, world.params, combine=escalated_leaf, groups=2)
+    buckets = series(table, leaves, query.window, query.granularity, world.params, combine=escalated_leaf, groups=2,
+                     keeper=world)
     escalated = buckets.counts[1]
     total = buckets.counts[0] + escalated
     rates = rate_pct(escalated, total)
@@ -43,7 +44,7 @@ def volume_rows(world: World, query: AnalyticsQuery) -> list[dict[str, Any]]:
     position = {name: i for i, name in enumerate(names)}
     channel_of = np.array([position.get(name, 0) for name in table.dims["channel"][leaves].tolist()], dtype=np.int64)
     buckets = series(table, leaves, query.window, query.granularity, world.params, combine=channel_of,
-                     groups=len(names))
+                     groups=len(names), keeper=world)
     created = buckets.counts.tolist()
     return [
         {"time_bucket": label, "channel": name, "sessions_created": created[c][i]}

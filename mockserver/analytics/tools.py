@@ -82,8 +82,8 @@ def _all_totals(world: World, window: Window) -> Totals:
     table = world.tools
     every = np.arange(len(table), dtype=np.int64)
     if window.first_day < FIRST_DAY:
-        return window_totals(table, every, window, world.params)
-    return world.memo(("tool-totals", window), lambda: window_totals(table, every, window, world.params))
+        return window_totals(table, every, window, world.params, keeper=world)
+    return world.memo(("tool-totals", window), lambda: window_totals(table, every, window, world.params, keeper=world))
 
 
 def _all_counts(world: World, window: Window) -> Totals:
@@ -95,9 +95,9 @@ def _all_counts(world: World, window: Window) -> Totals:
     table = world.tools
     every = np.arange(len(table), dtype=np.int64)
     if window.first_day < FIRST_DAY:
-        return window_totals(table, every, window, world.params, with_latency=False)
+        return window_totals(table, every, window, world.params, with_latency=False, keeper=world)
     return world.memo(("tool-counts", window),
-                      lambda: window_totals(table, every, window, world.params, with_latency=False))
+                      lambda: window_totals(table, every, window, world.params, with_latency=False, keeper=world))
 
 
 def window_measures(world: World, window: Window, leaves: I64, latency: bool = True) -> Measures:
@@ -171,7 +171,7 @@ def _limit(query: AnalyticsQuery, name: str = "limit") -> int:
 # -- usage --------------------------------------------------------------------------------------------------------
 def usage_timeseries(world: World, query: AnalyticsQuery) -> list[Row]:
     series = timeseries(world.tools, _select(world, query.filters), query.window, query.granularity, world.params,
-                        with_latency=False)
+                        with_latency=False, keeper=world)
     ok, failed = series.count("success"), series.count("failed")
     return [{"time_bucket": t, "invocations": s + f, "successful": s, "failed": f}
             for t, s, f in zip(bucket_labels(series.starts), ok.tolist(), failed.tolist())]
@@ -217,7 +217,7 @@ def unique_conversations(world: World, query: AnalyticsQuery) -> list[Row]:
 # -- performance --------------------------------------------------------------------------------------------------
 def performance_timeseries(world: World, query: AnalyticsQuery) -> list[Row]:
     series = timeseries(world.tools, _select(world, query.filters), query.window, query.granularity, world.params,
-                        with_latency=True)
+                        with_latency=True, keeper=world)
     n = series.count("success", "failed")
     stats = series.latency(query.granularity, world.seed)
     return [{"time_bucket": t, "invocations": int(count), "p50_ms": a, "p90_ms": b, "p95_ms": c, "p99_ms": d,
@@ -347,7 +347,7 @@ def error_timeseries(world: World, query: AnalyticsQuery) -> list[Row]:
     failed = failed[np.isin(table.dims["error_category"][failed], categories)]
     group = np.array([position[str(c)] for c in table.dims["error_category"][failed]], dtype=np.int64)
     buckets = series(table, failed, query.window, query.granularity, world.params, combine=group,
-                     groups=len(categories))
+                     groups=len(categories), keeper=world)
     counts = buckets.counts.tolist()
     return [{"time_bucket": label, "error_category": c, "count": counts[position[c]][i]}
             for i, label in enumerate(bucket_labels(buckets.starts)) for c in categories]

@@ -101,7 +101,7 @@ def _recent_errors(world: World, query: AnalyticsQuery) -> list[Row]:
     placed: list[tuple[int, int, int]] = []  # (leaf, hour start, ordinal in the hour) of each failure taken
     last = query.window.last_day
     for day in range(last, max(query.window.first_day, last - _LOOKBACK_DAYS + 1) - 1, -1):
-        hourly = series(table, failed, Window(day, day), Granularity.HOUR, world.params)
+        hourly = series(table, failed, Window(day, day), Granularity.HOUR, world.params, keeper=world)
         counts = hourly.counts.tolist()
         for hour in range(23, -1, -1):
             start = int(hourly.starts[hour])

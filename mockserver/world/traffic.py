@@ -21,7 +21,7 @@ log-normal at that hour). Percentiles are derived from them in ``latency.py``.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Callable, Hashable, Protocol, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -32,13 +32,15 @@ from mockserver.world.leaves import LeafTable
 from mockserver.world.rng import hash_keys, poisson, standard_normal, uniform
 from mockserver.world.split import place_events, scatter_events, split_tree, split_where_uneven
 
-__all__ = ["WorldParams", "BucketSeries", "series", "to_weeks", "combined"]
+__all__ = ["WorldParams", "BucketSeries", "series", "to_weeks", "combined", "day_cells", "hour_cells", "Keeper",
+           "CELL_DAYS"]
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 
 _DAY, _NOISE, _HOUR, _MINUTE, _BAD, _BAD_HOUR, _LATENCY_DAY = 1, 2, 3, 4, 5, 6, 8
 _CONVERT_DAY, _CONVERT_HOUR = 9, 10
+_Cells = TypeVar("_Cells")
 _LATENCY_DAY_SIGMA = 0.07  # day-to-day wobble of an integration's latency
 
 
@@ -328,22 +330,25 @@ def series(
     with_latency: bool = False,
     combine: I64 | None = None,
     groups: int = 0,
+    keeper: Keeper | None = None,
 ) -> BucketSeries:
     """Counts (and latency moments) per selected leaf and bucket.
 
     With ``combine`` (a group index per selected leaf, ``groups`` of them), rows
     are those groups instead: the sums callers want, without holding a leaves x
     minutes table (at ``minute`` the events are totalled straight into groups).
+    With a ``keeper`` (the world's memo), day and hour draws are cut from kept
+    cells (:func:`day_cells`, :func:`hour_cells`) instead of being drawn again.
     """
     per_day = {Granularity.HOUR: 24, Granularity.MINUTE: 1440}.get(granularity, 0) * max(len(leaves), 1)
     block_days = max(1, CELLS_PER_BLOCK // per_day) if per_day else window.days
     if window.days <= block_days:
-        return _series_block(table, leaves, window, granularity, world, with_latency, combine, groups)
+        return _series_block(table, leaves, window, granularity, world, with_latency, combine, groups, keeper)
     firsts = range(window.first_day, window.last_day + 1, block_days)
     if granularity is Granularity.MINUTE:
         # The hours of the whole window in one split (leaves x days x 24 is small; the per-call cost of a split is
         # not), then the minutes block by block from their days' hours.
-        hours, lat = _hours(table, leaves, window.day_numbers(), world, with_latency)
+        hours, lat = _hours(table, leaves, window, world, with_latency, keeper)
         by_day = (len(leaves), window.days, 24)
         blocks = []
         for first in firsts:
@@ -353,7 +358,7 @@ def series(
                                    lat.reshape(by_day)[:, cut].reshape(-1, 24), world, with_latency, combine, groups))
     else:
         blocks = [_series_block(table, leaves, Window(first, min(first + block_days - 1, window.last_day)),
-                                granularity, world, with_latency, combine, groups) for first in firsts]
+                                granularity, world, with_latency, combine, groups, keeper) for first in firsts]
     return BucketSeries(
         np.concatenate([b.starts for b in blocks]),
         blocks[0].leaves,
@@ -374,36 +379,167 @@ def _series_block(
     with_latency: bool,
     combine: I64 | None,
     groups: int,
+    keeper: Keeper | None = None,
 ) -> BucketSeries:
     days = window.day_numbers()
+    if keeper is not None and len(leaves):
+        return _series_from_cells(table, leaves, window, granularity, world, with_latency, combine, groups, keeper)
     plan = _DayPlan(table, leaves, days, world)
     day_counts = plan.day_counts()  # (L, D)
+    if granularity in (Granularity.DAY, Granularity.WEEK):
+        return _shaped(_day_buckets(table, leaves, days, plan, day_counts, with_latency), granularity, combine,
+                       groups, with_latency)
+    hours, lat = _hours_of(plan, day_counts, with_latency)
+    return _from_hours(table, leaves, days, hours, lat, granularity, world, with_latency, combine, groups)
+
+
+def _day_buckets(table: LeafTable, leaves: I64, days: I64, plan: _DayPlan, day_counts: I64,
+                 with_latency: bool) -> BucketSeries:
+    """Day buckets with their latency moments; hours are split only where latency changes within a day."""
     m1_unit = table.latency_m1[leaves]
     m2_unit = table.latency_m2[leaves]
-    n_leaves, n_days = day_counts.shape
-    if granularity in (Granularity.DAY, Granularity.WEEK):
-        f = plan.day_latency
-        if with_latency:
-            m1 = day_counts * f * m1_unit[:, None]
-            m2 = day_counts * f * f * m2_unit[:, None]
-            hi = np.where(day_counts > 0, f * m1_unit[:, None], 0.0)
-            lo = hi.copy()
+    f = plan.day_latency
+    if with_latency:
+        m1 = day_counts * f * m1_unit[:, None]
+        m2 = day_counts * f * f * m2_unit[:, None]
+        hi = np.where(day_counts > 0, f * m1_unit[:, None], 0.0)
+        lo = hi.copy()
+    else:
+        m1 = m2 = hi = lo = np.zeros(day_counts.shape)
+    if with_latency and len(plan.latency_touched_rows[0]):
+        rows = plan.latency_touched_rows
+        lat = plan.latency_factor(rows)
+        hours = plan.hour_counts(day_counts, rows, values=lat)
+        m1[rows] = (hours * lat).sum(axis=1) * m1_unit[rows[0]]
+        m2[rows] = (hours * lat * lat).sum(axis=1) * m2_unit[rows[0]]
+        slowest_factor = np.where(hours > 0, lat, 0.0).max(axis=1)
+        fastest_factor = np.where(hours > 0, lat, np.inf).min(axis=1, initial=np.inf)
+        hi[rows] = slowest_factor * m1_unit[rows[0]]
+        lo[rows] = np.where(np.isfinite(fastest_factor), fastest_factor, 0.0) * m1_unit[rows[0]]
+    return BucketSeries(days * 86400, leaves, day_counts, m1, m2, hi, lo)
+
+
+def _shaped(by_day: BucketSeries, granularity: Granularity, combine: I64 | None, groups: int,
+            with_latency: bool) -> BucketSeries:
+    result = to_weeks(by_day) if granularity is Granularity.WEEK else by_day
+    return combined(result, combine, groups, with_latency=with_latency) if combine is not None else result
+
+
+# Kept cells -------------------------------------------------------------------------------------------
+# Every draw is keyed by (leaf, day, ...), so the draws of any window are the draws of its days, whichever
+# window asked first. Cells of every leaf of a table are kept in runs of CELL_DAYS days (aligned to
+# 1970-01-01) in the world's bounded memo: overlapping windows, every granularity built on days or hours,
+# filtered and unfiltered requests and the operations of one family all cut theirs from the same runs.
+# Missing runs of one request are drawn together, in one pass: a first request pays one draw, not one per run.
+CELL_DAYS = 8
+
+
+class Keeper(Protocol):
+    """What keeps cells: the world's memo (``World.memo`` and ``World.kept``)."""
+
+    def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any: ...
+
+    def kept(self, key: Hashable) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class HourCells:
+    hours: I64  # (L, D, 24) every leaf of the table
+    latency: F64 | None  # (L, D, 24) the latency factor of each hour; None when drawn without latency
+
+    def rows(self, leaves: I64) -> tuple[I64, F64]:
+        """The leaves' (leaf, day) rows, leaf-major: 24 hour counts and latency factors (ones without latency)."""
+        hours = self.hours[leaves].reshape(-1, 24)
+        latency = np.ones(hours.shape) if self.latency is None else self.latency[leaves].reshape(-1, 24)
+        return hours, latency
+
+
+def day_cells(table: LeafTable, window: Window, world: WorldParams, with_latency: bool,
+              keeper: Keeper) -> BucketSeries:
+    """Every leaf's day buckets over the window, cut from kept runs."""
+    every = np.arange(len(table), dtype=np.int64)
+
+    def draw(span: Window) -> BucketSeries:
+        days = span.day_numbers()
+        plan = _DayPlan(table, every, days, world)
+        return _day_buckets(table, every, days, plan, plan.day_counts(), with_latency)
+
+    def cut(run: BucketSeries, at: slice) -> BucketSeries:
+        return BucketSeries(run.starts[at].copy(), run.leaves, run.counts[:, at].copy(), run.m1[:, at].copy(),
+                            run.m2[:, at].copy(), run.hi[:, at].copy(), run.lo[:, at].copy())
+
+    runs, first = _runs(("day-cells", table.family, with_latency), window, keeper, draw, cut)
+    at = slice(window.first_day - first, window.last_day - first + 1)
+    return BucketSeries(np.concatenate([r.starts for r in runs])[at], every,
+                        *(np.concatenate([getattr(r, name) for r in runs], axis=1)[:, at]
+                          for name in ("counts", "m1", "m2", "hi", "lo")))
+
+
+def hour_cells(table: LeafTable, window: Window, world: WorldParams, with_latency: bool, keeper: Keeper) -> HourCells:
+    """Every leaf's 24 hour counts (and latency factors) of every day of the window, cut from kept runs."""
+    every = np.arange(len(table), dtype=np.int64)
+
+    def draw(span: Window) -> HourCells:
+        plan = _DayPlan(table, every, span.day_numbers(), world)
+        hours, lat = _hours_of(plan, plan.day_counts(), with_latency)
+        shape = (len(every), span.days, 24)
+        return HourCells(hours.reshape(shape), lat.reshape(shape) if with_latency else None)
+
+    def cut(run: HourCells, at: slice) -> HourCells:
+        return HourCells(run.hours[:, at].copy(), None if run.latency is None else run.latency[:, at].copy())
+
+    runs, first = _runs(("hour-cells", table.family, with_latency), window, keeper, draw, cut)
+    at = slice(window.first_day - first, window.last_day - first + 1)
+    latencies = [r.latency for r in runs if r.latency is not None]
+    return HourCells(np.concatenate([r.hours for r in runs], axis=1)[:, at],
+                     np.concatenate(latencies, axis=1)[:, at] if with_latency else None)
+
+
+def _runs(kind: tuple[Any, ...], window: Window, keeper: Keeper, draw: Callable[[Window], _Cells],
+          cut: Callable[[_Cells, slice], _Cells]) -> tuple[list[_Cells], int]:
+    """The kept runs covering the window (drawing the missing ones, each stretch of them in one draw), and
+    the first day of the first run. ``cut`` copies: a kept run must not hold its whole stretch alive."""
+    numbers = range(window.first_day // CELL_DAYS, window.last_day // CELL_DAYS + 1)
+    found = {n: keeper.kept((*kind, n)) for n in numbers}
+    missing = [n for n in numbers if found[n] is None]
+    for stretch in _stretches(missing):
+        span = Window(stretch[0] * CELL_DAYS, (stretch[-1] + 1) * CELL_DAYS - 1)
+        drawn = draw(span)
+        for i, n in enumerate(stretch):
+            part = cut(drawn, slice(i * CELL_DAYS, (i + 1) * CELL_DAYS))
+            found[n] = keeper.memo((*kind, n), lambda part=part: part)  # type: ignore[misc]
+    return [found[n] for n in numbers], numbers[0] * CELL_DAYS
+
+
+def _stretches(numbers: list[int]) -> list[list[int]]:
+    """Consecutive numbers grouped: [1, 2, 4] -> [[1, 2], [4]]."""
+    stretches: list[list[int]] = []
+    for n in numbers:
+        if stretches and stretches[-1][-1] == n - 1:
+            stretches[-1].append(n)
         else:
-            m1 = m2 = hi = lo = np.zeros(day_counts.shape)
-        if with_latency and len(plan.latency_touched_rows[0]):
-            rows = plan.latency_touched_rows
-            lat = plan.latency_factor(rows)
-            hours = plan.hour_counts(day_counts, rows, values=lat)
-            m1[rows] = (hours * lat).sum(axis=1) * m1_unit[rows[0]]
-            m2[rows] = (hours * lat * lat).sum(axis=1) * m2_unit[rows[0]]
-            slowest_factor = np.where(hours > 0, lat, 0.0).max(axis=1)
-            fastest_factor = np.where(hours > 0, lat, np.inf).min(axis=1, initial=np.inf)
-            hi[rows] = slowest_factor * m1_unit[rows[0]]
-            lo[rows] = np.where(np.isfinite(fastest_factor), fastest_factor, 0.0) * m1_unit[rows[0]]
-        by_day = BucketSeries(days * 86400, leaves, day_counts, m1, m2, hi, lo)
-        result = to_weeks(by_day) if granularity is Granularity.WEEK else by_day
-        return combined(result, combine, groups, with_latency=with_latency) if combine is not None else result
-    hours, lat = _hours_of(plan, day_counts, with_latency)
+            stretches.append([n])
+    return stretches
+
+
+def _series_from_cells(table: LeafTable, leaves: I64, window: Window, granularity: Granularity, world: WorldParams,
+                       with_latency: bool, combine: I64 | None, groups: int, keeper: Keeper) -> BucketSeries:
+    days = window.day_numbers()
+    if granularity in (Granularity.DAY, Granularity.WEEK):
+        cells = day_cells(table, window, world, with_latency, keeper)
+        by_day = BucketSeries(cells.starts, leaves, cells.counts[leaves], cells.m1[leaves], cells.m2[leaves],
+                              cells.hi[leaves], cells.lo[leaves])
+        return _shaped(by_day, granularity, combine, groups, with_latency)
+    hours, lat = hour_cells(table, window, world, with_latency, keeper).rows(leaves)
+    return _from_hours(table, leaves, days, hours, lat, granularity, world, with_latency, combine, groups)
+
+
+def _from_hours(table: LeafTable, leaves: I64, days: I64, hours: I64, lat: F64, granularity: Granularity,
+                world: WorldParams, with_latency: bool, combine: I64 | None, groups: int) -> BucketSeries:
+    """Hour or minute buckets from the (leaf, day) rows' 24 hour counts and latency factors (rows leaf-major)."""
+    n_leaves, n_days = len(leaves), len(days)
+    m1_unit = table.latency_m1[leaves]
+    m2_unit = table.latency_m2[leaves]
     if granularity is Granularity.HOUR:
         counts = hours.reshape(n_leaves, n_days * 24)
         starts = (days[:, None] * 86400 + np.arange(24)[None, :] * 3600).reshape(-1)
@@ -420,9 +556,12 @@ def _series_block(
     return _minutes(table, leaves, days, hours, lat, world, with_latency, combine, groups)
 
 
-def _hours(table: LeafTable, leaves: I64, days: I64, world: WorldParams, with_latency: bool) -> tuple[I64, F64]:
+def _hours(table: LeafTable, leaves: I64, window: Window, world: WorldParams, with_latency: bool,
+           keeper: Keeper | None = None) -> tuple[I64, F64]:
     """Every (leaf, day) row's 24 hour counts and latency factors, rows leaf-major."""
-    plan = _DayPlan(table, leaves, days, world)
+    if keeper is not None and len(leaves):
+        return hour_cells(table, window, world, with_latency, keeper).rows(leaves)
+    plan = _DayPlan(table, leaves, window.day_numbers(), world)
     return _hours_of(plan, plan.day_counts(), with_latency)
 
 

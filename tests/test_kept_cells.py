@@ -1,0 +1,81 @@
+"""Kept cells: a series cut from the world's kept runs of days equals the series drawn for its window alone.
+
+Every draw is keyed by (leaf, day, ...), so this must hold for any window, any
+selection of leaves, every granularity and scenario, whichever requests came first
+and filled (or partly filled) the runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mockserver.world import world as world_module
+from mockserver.world.calendar import Granularity, Window
+from mockserver.world.traffic import CELL_DAYS, BucketSeries, day_cells, hour_cells, series
+from tests import strategies as S
+
+BOOK = S.scenario_book()
+FIELDS = ("starts", "counts", "m1", "m2", "hi", "lo")
+
+
+def _same(a: BucketSeries, b: BucketSeries) -> None:
+    for name in FIELDS:
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert np.array_equal(a.leaves, b.leaves)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    scenario=st.sampled_from(["baseline", "incident", "degraded", "growth"]),
+    family=st.sampled_from(["sessions", "tools", "integrations"]),
+    first=st.integers(20_400, 20_500),  # 2025-11 .. 2026-02: scenario effects fall inside
+    days=st.integers(1, 40),
+    granularity=st.sampled_from([Granularity.HOUR, Granularity.DAY, Granularity.WEEK, Granularity.MINUTE]),
+    with_latency=st.booleans(),
+    data=st.data(),
+)
+def test_a_series_cut_from_kept_cells_equals_the_series_drawn_alone(
+        scenario: str, family: str, first: int, days: int, granularity: Granularity, with_latency: bool,
+        data: st.DataObject) -> None:
+    if granularity is Granularity.MINUTE:
+        days = min(days, 3)
+    world = BOOK.get(3, scenario)  # one memo for every example: runs kept by earlier examples are reused
+    table = getattr(world, family)
+    leaves = np.array(sorted(data.draw(st.sets(st.integers(0, len(table) - 1), min_size=1, max_size=len(table)))),
+                      dtype=np.int64)
+    window = Window(first, first + days - 1)
+    groups = data.draw(st.integers(0, 3))
+    combine = np.array([data.draw(st.integers(0, groups - 1)) for _ in leaves], dtype=np.int64) if groups else None
+    alone = series(table, leaves, window, granularity, world.params, with_latency=with_latency, combine=combine,
+                   groups=groups)
+    kept = series(table, leaves, window, granularity, world.params, with_latency=with_latency, combine=combine,
+                  groups=groups, keeper=world)
+    _same(alone, kept)
+
+
+def test_runs_are_aligned_kept_once_and_a_first_request_draws_its_missing_runs_together() -> None:
+    world = world_module.build_world(BOOK.catalog, 0, memo=world_module.Memo())
+    table = world.tools
+    window = Window(20_001, 20_020)  # runs 2500 .. 2502
+    drawn: list[int] = []
+    original = world_module.World.memo
+
+    class Counting:
+        def memo(self, key, compute):  # type: ignore[no-untyped-def]
+            drawn.append(key[-1])
+            return original(world, key, compute)
+
+        def kept(self, key):  # type: ignore[no-untyped-def]
+            return world.kept(key)
+
+    cells = day_cells(table, window, world.params, True, Counting())
+    assert drawn == [20_001 // CELL_DAYS, 20_001 // CELL_DAYS + 1, 20_020 // CELL_DAYS]
+    assert cells.counts.shape == (len(table), 20) and cells.starts[0] == 20_001 * 86400
+    drawn.clear()
+    again = day_cells(table, Window(20_004, 20_010), world.params, True, Counting())
+    assert drawn == [], "every run it needs is kept"
+    assert np.array_equal(again.counts, cells.counts[:, 3:10])
+    hours = hour_cells(table, Window(20_004, 20_004), world.params, False, world)
+    assert hours.latency is None and np.array_equal(hours.hours.sum(axis=2)[:, 0], cells.counts[:, 3])
