@@ -20,7 +20,7 @@ class Limits:
     max_buckets: int = 50_000  # rows per analytics timeseries response -> 400
     max_delay_ms: int = 10_000  # Prefer: delay= is capped here
     cache_entries: int = 2048  # distinct rendered responses kept (responses are deterministic)
-    cache_bytes: int = 64 << 20  # ... and at most this many bytes of bodies
+    cache_bytes: int = 32 << 20  # ... and at most this many bytes of bodies
     max_header_bytes: int = 32 << 10  # request line + all headers -> 431, connection closed
     header_timeout_s: float = 10.0  # a connection must finish its request headers this soon -> closed
     body_timeout_s: float = 30.0  # an announced body must arrive this soon -> 408

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
+import orjson
+
 from mockserver.http.cache import ENTRY_OVERHEAD, ResponseCache, digest
-from mockserver.http.reply import Reply
+from mockserver.http.reply import Reply, json_reply
 from tests.conftest import make_client
 
 
@@ -27,6 +31,25 @@ def test_a_reply_over_a_64th_of_the_budget_is_served_but_not_kept() -> None:
     cache.put(b"huge", _reply(1001 - ENTRY_OVERHEAD))
     assert cache.get(b"huge") is None
     assert cache.get(b"small") is not None, "a huge reply does not flush the small ones"
+
+
+def test_a_kept_body_holds_about_its_length_not_orjsons_larger_buffer() -> None:
+    """orjson over-allocates its output about twice; the cache's byte budget must be what it really holds."""
+    rows = [{"time_bucket": "2026-03-02T00:00:00Z", "total_sessions": i, "escalation_rate_pct": 9.92}
+            for i in range(4000)]
+    cache = ResponseCache(capacity=10, max_bytes=64 << 20)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        reply = json_reply(200, rows)
+        cache.put(b"rows", reply)
+        del reply
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    kept = cache.get(b"rows")
+    assert kept is not None and kept.body == orjson.dumps(rows)
+    assert held < 1.3 * len(kept.body), "orjson's buffer is released once the compact copy is kept"
 
 
 def test_entries_are_bounded_and_a_hit_refreshes_an_entry() -> None:

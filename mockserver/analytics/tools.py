@@ -22,7 +22,7 @@ from typing import Any, Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from mockserver.analytics.measures import Totals, rate_pct, rate_pct_of, timeseries, window_figures, window_totals
+from mockserver.analytics.measures import Totals, rate_pct, rate_pct_of, timeseries, totals_of, window_figures, window_totals
 from mockserver.analytics.query import FIRST_DAY, AnalyticsQuery
 from mockserver.analytics.session_quality import window_sessions
 from mockserver.world.calendar import Window, bucket_labels
@@ -30,7 +30,7 @@ from mockserver.world.catalog import Tool
 from mockserver.world.distributions import apportion, normal_cdf
 from mockserver.world.latency import LatencyStats, window_latency
 from mockserver.world.leaves import retry_moments
-from mockserver.world.traffic import BucketSeries, series
+from mockserver.world.traffic import BucketSeries, day_cells, series
 from mockserver.world.world import World
 
 __all__ = ["OPERATIONS", "LATENCY_BUCKETS", "window_measures", "Measures"]
@@ -78,12 +78,15 @@ class Measures:
 
 
 def _all_totals(world: World, window: Window) -> Totals:
-    """Every tool leaf's calls in the window (row i = leaf i), memoised: shared by the whole family."""
+    """Every tool leaf's calls in the window (row i = leaf i), shared by the whole family. Only the sums are
+    memoised per window: the day cells they come with are cut from the kept runs again, not held twice."""
     table = world.tools
     every = np.arange(len(table), dtype=np.int64)
     if window.first_day < FIRST_DAY:
         return window_totals(table, every, window, world.params, keeper=world)
-    return world.memo(("tool-totals", window), lambda: window_totals(table, every, window, world.params, keeper=world))
+    days = day_cells(table, window, world.params, True, world)
+    sums = world.memo(("tool-totals", window), lambda: replace(totals_of(days), days=None))
+    return replace(sums, days=days)
 
 
 def _all_counts(world: World, window: Window) -> Totals:
@@ -96,8 +99,8 @@ def _all_counts(world: World, window: Window) -> Totals:
     every = np.arange(len(table), dtype=np.int64)
     if window.first_day < FIRST_DAY:
         return window_totals(table, every, window, world.params, with_latency=False, keeper=world)
-    return world.memo(("tool-counts", window),
-                      lambda: window_totals(table, every, window, world.params, with_latency=False, keeper=world))
+    return world.memo(("tool-counts", window), lambda: replace(
+        window_totals(table, every, window, world.params, with_latency=False, keeper=world), days=None))
 
 
 def window_measures(world: World, window: Window, leaves: I64, latency: bool = True) -> Measures:

@@ -444,12 +444,12 @@ class Keeper(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class HourCells:
-    hours: I64  # (L, D, 24) every leaf of the table
+    hours: NDArray[np.int32] | I64  # (L, D, 24) every leaf of the table; kept runs hold int32 (half the memory)
     latency: F64 | None  # (L, D, 24) the latency factor of each hour; None when drawn without latency
 
     def rows(self, leaves: I64) -> tuple[I64, F64]:
         """The leaves' (leaf, day) rows, leaf-major: 24 hour counts and latency factors (ones without latency)."""
-        hours = self.hours[leaves].reshape(-1, 24)
+        hours = self.hours[leaves].reshape(-1, 24).astype(np.int64, copy=False)
         latency = np.ones(hours.shape) if self.latency is None else self.latency[leaves].reshape(-1, 24)
         return hours, latency
 
@@ -483,7 +483,8 @@ def hour_cells(table: LeafTable, window: Window, world: WorldParams, with_latenc
         plan = _DayPlan(table, every, span.day_numbers(), world)
         hours, lat = _hours_of(plan, plan.day_counts(), with_latency)
         shape = (len(every), span.days, 24)
-        return HourCells(hours.reshape(shape), lat.reshape(shape) if with_latency else None)
+        narrow = hours.astype(np.int32) if not hours.size or hours.max() <= np.iinfo(np.int32).max else hours
+        return HourCells(narrow.reshape(shape), lat.reshape(shape) if with_latency else None)
 
     def cut(run: HourCells, at: slice) -> HourCells:
         return HourCells(run.hours[:, at].copy(), None if run.latency is None else run.latency[:, at].copy())

@@ -24,7 +24,7 @@ from mockserver.world.traffic import WorldParams
 __all__ = ["World", "build_world", "WorldBook"]
 
 
-MEMO_BYTES = 48 << 20  # for all worlds together: derived arrays kept for reuse, oldest dropped first
+MEMO_BYTES = 32 << 20  # for all worlds together: derived arrays kept for reuse, oldest dropped first
 
 
 def _nbytes(value: Any) -> int:
