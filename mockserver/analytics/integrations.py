@@ -70,14 +70,12 @@ def _day_cells(world: World, window: Window) -> BucketSeries:
 
 
 def _all_totals(world: World, window: Window) -> Totals:
-    """Per-leaf totals of every leaf; filtered figures are subsets, summed in leaf order. Only the sums are
-    memoised per window: the day cells they come with are cut from the kept runs again, not held twice."""
+    """Per-leaf totals of every leaf, with their day cells, memoised per window; filtered figures are subsets,
+    summed in leaf order."""
     if window.first_day < FIRST_DAY:
         return window_totals(world.integrations, np.arange(len(world.integrations)), window, world.params,
                              keeper=world)
-    days = _day_cells(world, window)
-    sums = world.memo(("integrations-totals", window), lambda: replace(totals_of(days), days=None))
-    return replace(sums, days=days)
+    return world.memo(("integrations-totals", window), lambda: totals_of(_day_cells(world, window)))
 
 
 def _subset(world: World, window: Window, filters: dict[str, str | None]) -> Totals:

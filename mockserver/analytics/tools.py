@@ -78,15 +78,13 @@ class Measures:
 
 
 def _all_totals(world: World, window: Window) -> Totals:
-    """Every tool leaf's calls in the window (row i = leaf i), shared by the whole family. Only the sums are
-    memoised per window: the day cells they come with are cut from the kept runs again, not held twice."""
+    """Every tool leaf's calls in the window (row i = leaf i), with their day cells, memoised per window: shared
+    by the whole family (an operation asks for them once per group of rows)."""
     table = world.tools
     every = np.arange(len(table), dtype=np.int64)
     if window.first_day < FIRST_DAY:
         return window_totals(table, every, window, world.params, keeper=world)
-    days = day_cells(table, window, world.params, True, world)
-    sums = world.memo(("tool-totals", window), lambda: replace(totals_of(days), days=None))
-    return replace(sums, days=days)
+    return world.memo(("tool-totals", window), lambda: totals_of(day_cells(table, window, world.params, True, world)))
 
 
 def _all_counts(world: World, window: Window) -> Totals:

@@ -68,6 +68,11 @@ class BucketSeries:
     hi: F64  # (L, B) the largest E[latency] of any event in the bucket (0: none); rolls up by max
     lo: F64  # (L, B) the smallest (0: none); rolls up by min over buckets with events
 
+    @property
+    def nbytes(self) -> int:
+        """What keeping it costs (the world's memo counts this)."""
+        return sum(int(a.nbytes) for a in (self.starts, self.leaves, self.counts, self.m1, self.m2, self.hi, self.lo))
+
 
 class _DayPlan:
     """Expected day counts, and per-hour factors for the few (leaf, day) pairs effects touch.
@@ -446,6 +451,10 @@ class Keeper(Protocol):
 class HourCells:
     hours: NDArray[np.int32] | I64  # (L, D, 24) every leaf of the table; kept runs hold int32 (half the memory)
     latency: F64 | None  # (L, D, 24) the latency factor of each hour; None when drawn without latency
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.hours.nbytes) + (0 if self.latency is None else int(self.latency.nbytes))
 
     def rows(self, leaves: I64) -> tuple[I64, F64]:
         """The leaves' (leaf, day) rows, leaf-major: 24 hour counts and latency factors (ones without latency)."""

@@ -28,8 +28,11 @@ MEMO_BYTES = 32 << 20  # for all worlds together: derived arrays kept for reuse,
 
 
 def _nbytes(value: Any) -> int:
-    """Approximate size of a derived figure: the numpy arrays it holds."""
+    """Approximate size of a derived figure: the numpy arrays it holds (or its own ``nbytes``, when it says)."""
     if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    own = getattr(type(value), "nbytes", None)
+    if isinstance(own, property):
         return int(value.nbytes)
     if isinstance(value, dict):
         return sum(_nbytes(v) for v in value.values())
