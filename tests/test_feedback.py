@@ -381,3 +381,51 @@ def test_rows_drawn_for_some_paths_equal_those_of_every_path(paths: set[str], se
             assert (mine is None) == (theirs is None)
             if mine is not None:
                 assert np.array_equal(mine, theirs, equal_nan=True)
+
+
+@given(st.data())
+def test_values_sorted_by_group_are_those_of_a_two_key_sort(data: st.DataObject) -> None:
+    """Percentiles read the sorted values of each group; the fast sorts must give exactly lexsort's."""
+    import numpy as np
+
+    from mockserver.feedback.stats import _sorted_by_group
+
+    n_groups = data.draw(st.sampled_from([1, 2, 7, 300, 40_000]))
+    size = data.draw(st.integers(0, 300))
+    values = np.array(data.draw(st.lists(st.sampled_from([0.0, -1.5, 0.25, 0.3, 1e300, -0.0, 7.0]) | st.floats(
+        -1e6, 1e6), min_size=size, max_size=size)), dtype=np.float64)
+    groups = np.array(data.draw(st.lists(st.integers(0, n_groups - 1), min_size=size, max_size=size)), dtype=np.int64)
+    sorted_values, sorted_groups = _sorted_by_group(values, groups, n_groups)
+    order = np.lexsort((values, groups))
+    assert np.array_equal(sorted_groups, groups[order])
+    assert np.array_equal(sorted_values.view(np.int64), values[order].view(np.int64)), "bit for bit (0.0 vs -0.0)"
+
+
+FEEDBACK_MEMO: Any = None
+
+
+@given(first=st.integers(28_000_000, 28_100_000), minutes=st.integers(0, 6 * 1440), project=st.sampled_from(
+    ["acme/evals", "beta/prod"]), types=st.lists(st.booleans(), min_size=4, max_size=4))
+def test_rows_from_kept_days_equal_rows_drawn_for_the_window(first: int, minutes: int, project: str,
+                                                             types: list[bool]) -> None:
+    """Each day's row minutes are kept across requests; any window cut from them is the window drawn alone."""
+    import numpy as np
+
+    from mockserver.feedback.catalog import load_feedback_catalog
+    from mockserver.feedback.rows import generate_rows
+    from mockserver.paths import FIXTURES_DIR
+    from mockserver.world.world import Memo
+
+    global FEEDBACK_MEMO
+    FEEDBACK_MEMO = FEEDBACK_MEMO or Memo()  # shared by every example: days kept by earlier ones are reused
+    catalog = load_feedback_catalog(FIXTURES_DIR / "feedback.yaml")
+    weekday, hours = np.linspace(0.6, 1.2, 7), np.linspace(0.2, 1.8, 24)
+    mask = np.array(types[:len(catalog.types)])
+    alone = generate_rows(catalog, 1, project, first, first + minutes, weekday, hours, mask)
+    kept = generate_rows(catalog, 1, project, first, first + minutes, weekday, hours, mask, memo=FEEDBACK_MEMO)
+    assert np.array_equal(alone.created_at, kept.created_at) and np.array_equal(alone.version_index, kept.version_index)
+    assert alone.columns.keys() == kept.columns.keys()
+    for path, column in alone.columns.items():
+        other = kept.columns[path]
+        assert np.array_equal(column.numbers, other.numbers, equal_nan=True) if column.numbers is not None \
+            else np.array_equal(column.codes, other.codes)

@@ -26,6 +26,7 @@ from mockserver.feedback.request import (
 from mockserver.feedback.rows import Rows, generate_rows, trigger_ref
 from mockserver.feedback.stats import DEFAULT_AGGREGATIONS, MetricPlan, bucket_aggregates, window_aggregates
 from mockserver.world.calendar import wall_texts
+from mockserver.world.world import Memo
 
 __all__ = ["FeedbackWorld", "feedback_stats", "payload_schema"]
 
@@ -40,6 +41,7 @@ class FeedbackWorld:
     weekday: F64
     hour_shape: F64  # relative, mean 1
     volume: float = 1.0  # the scenario's feedback volume factor
+    memo: Memo | None = None  # keeps each day's row minutes across requests (the worlds' shared, bounded memo)
 
 
 def _plans(metrics: list[dict[str, Any]]) -> list[MetricPlan]:
@@ -64,7 +66,7 @@ def _rows(world: FeedbackWorld, body: dict[str, Any], window: TimeRange, paths: 
     start_ts, end_ts = window.start.timestamp(), window.end.timestamp()
     first_minute, last_minute = math.floor(start_ts / 60), math.ceil(end_ts / 60)
     rows = generate_rows(catalog, world.seed, body["project_id"], first_minute, last_minute,
-                         world.weekday * world.volume, world.hour_shape, type_mask, paths)
+                         world.weekday * world.volume, world.hour_shape, type_mask, paths, world.memo)
     keep = (rows.created_at >= start_ts) & (rows.created_at < end_ts)
     ref = body.get("trigger_ref")
     if ref is not None:

@@ -10,6 +10,8 @@ scaled by a stable per-project factor so projects differ.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from hashlib import blake2b
+from typing import Any, Callable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,6 +20,8 @@ from mockserver.feedback.catalog import FeedbackCatalog, FeedbackType, Leaf
 from mockserver.world.calendar import weekday
 from mockserver.world.keys import stable_key
 from mockserver.world.rng import hash_keys, poisson, standard_normal, uniform
+from mockserver.world.traffic import stretches
+from mockserver.world.world import Memo
 
 __all__ = ["Rows", "Column", "generate_rows", "trigger_ref"]
 
@@ -67,26 +71,57 @@ def project_factor(seed: int, project_id: str) -> float:
 
 def generate_rows(catalog: FeedbackCatalog, seed: int, project_id: str, first_minute: int, last_minute: int,
                   weekday_shape: F64, hour_shape: F64, type_mask: NDArray[np.bool_],
-                  paths: frozenset[str] | None = None) -> Rows:
+                  paths: frozenset[str] | None = None, memo: Memo | None = None) -> Rows:
     """Every row of the selected feedback types created in minutes ``[first_minute, last_minute)``, with the
     payload columns of ``paths`` (and the leaves they are derived from; every column when None). A leaf's values
-    are keyed by its own place in its type, so leaving others undrawn changes none of them."""
+    are keyed by its own place in its type, so leaving others undrawn changes none of them.
+
+    With a ``memo``, each type's row minutes are kept per UTC day (:func:`_kept_row_minutes`): deciding which
+    minutes hold rows is a Poisson draw for every minute of the window, most of them zero, and it is the same
+    draw for every window and every request."""
     project = stable_key("project", project_id)
     scale = project_factor(seed, project_id)
-    minutes = np.arange(first_minute, last_minute, dtype=np.int64)
-    days = minutes // 1440
-    shape = weekday_shape[weekday(days)] * hour_shape[(minutes // 60) % 24]
+    shapes = blake2b(weekday_shape.tobytes() + hour_shape.tobytes(), digest_size=8).digest()
     parts: list[tuple[int, I64, NDArray[np.uint64]]] = []
     for t, ftype in enumerate(catalog.types):
         if not type_mask[t]:
             continue
         type_key = stable_key("feedback_type", ftype.name)
-        rate = ftype.rows_per_day / 1440.0 * scale * shape
-        counts = poisson(rate, hash_keys(seed, _COUNT, project, type_key, minutes))
-        row_minutes = np.repeat(minutes, counts)
-        ordinal = np.arange(len(row_minutes)) - np.repeat(np.cumsum(counts) - counts, counts)
+
+        def draw(first: int, last: int, rows_per_day: float = ftype.rows_per_day, type_key: int = type_key) -> I64:
+            """The minute of every row in minutes ``[first, last)``, ascending (a minute once per row)."""
+            minutes = np.arange(first, last, dtype=np.int64)
+            shape = weekday_shape[weekday(minutes // 1440)] * hour_shape[(minutes // 60) % 24]
+            rate = rows_per_day / 1440.0 * scale * shape
+            counts = poisson(rate, hash_keys(seed, _COUNT, project, type_key, minutes))
+            return np.repeat(minutes, counts)
+
+        if memo is None:
+            row_minutes = draw(first_minute, last_minute)
+        else:
+            row_minutes = _kept_row_minutes(memo, ("feedback-row-minutes", seed, project_id, shapes, t),
+                                            first_minute, last_minute, draw)
+        ordinal = np.arange(len(row_minutes)) - np.searchsorted(row_minutes, row_minutes)  # place in its minute
         parts.append((t, row_minutes, hash_keys(seed, project, type_key, row_minutes, ordinal)))
     return _assemble(catalog, parts, paths)
+
+
+def _kept_row_minutes(memo: Memo, key: tuple[Any, ...], first_minute: int, last_minute: int,
+                      draw: Callable[[int, int], I64]) -> I64:
+    """Row minutes in ``[first_minute, last_minute)`` from whole UTC days kept in the memo (a few hundred
+    bytes a day); the missing days are drawn together, each stretch of consecutive days in one draw."""
+    if last_minute <= first_minute:
+        return np.zeros(0, dtype=np.int64)
+    days = range(first_minute // 1440, (last_minute - 1) // 1440 + 1)
+    found = {day: memo.peek((*key, day)) for day in days}
+    missing = [day for day in days if found[day] is None]
+    for stretch in stretches(missing):
+        drawn = draw(stretch[0] * 1440, (stretch[-1] + 1) * 1440)
+        bounds = np.searchsorted(drawn, [day * 1440 for day in stretch] + [(stretch[-1] + 1) * 1440])
+        for i, day in enumerate(stretch):
+            found[day] = memo.keep((*key, day), drawn[bounds[i]:bounds[i + 1]].copy())
+    whole = np.concatenate([found[day] for day in days])
+    return whole[np.searchsorted(whole, first_minute):np.searchsorted(whole, last_minute)]
 
 
 def _drawn_leaves(leaves: tuple[Leaf, ...], paths: frozenset[str] | None) -> list[int]:

@@ -58,10 +58,30 @@ def extract(rows: Rows, plan: MetricPlan) -> Extracted:
     return Extracted(column.numbers, ~np.isnan(column.numbers))
 
 
+def _sorted_by_group(values: F64, groups: I64, n_groups: int) -> tuple[F64, I64]:
+    """The values ordered by group, then by value.
+
+    Only the sorted values of each group matter, and equal floats are the same bits except
+    0.0 and -0.0 (a rounded payload value can be either), so unless both zeros occur the
+    fastest numpy sorts give exactly ``lexsort``'s values: one float sort for a single
+    group (the window's statistics), else a float argsort then a stable radix sort of the
+    group numbers as 16-bit integers (buckets are at most 10,000). ``lexsort``, stable on
+    both keys, took 5-20x as long (2.3 ms for 30,000 rows); it stays for the rare rest.
+    """
+    zeros = np.signbit(values[values == 0])
+    if n_groups > np.iinfo(np.int16).max or (zeros.any() and not zeros.all()):
+        order = np.lexsort((values, groups))
+    elif n_groups == 1:
+        return np.sort(values), groups
+    else:
+        order = np.argsort(values)
+        order = order[np.argsort(groups[order].astype(np.int16), kind="stable")]
+    return values[order], groups[order]
+
+
 def _group_percentiles(values: F64, groups: I64, n_groups: int, levels: list[float]) -> list[F64]:
     """Linear interpolation at level * (n - 1) within each group; NaN for empty groups."""
-    order = np.lexsort((values, groups))
-    sorted_values, sorted_groups = values[order], groups[order]
+    sorted_values, sorted_groups = _sorted_by_group(values, groups, n_groups)
     counts = np.bincount(sorted_groups, minlength=n_groups)
     starts = np.cumsum(counts) - counts
     out = []

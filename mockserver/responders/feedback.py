@@ -31,7 +31,7 @@ def _adapter(catalog: FeedbackCatalog, worlds: WorldBook, endpoint: Endpoint) ->
 
     def respond(request: MockRequest) -> Generated:
         volume = worlds.scenarios[request.scenario].feedback_volume
-        world = FeedbackWorld(catalog, request.seed, weekday, hour_shape, volume)
+        world = FeedbackWorld(catalog, request.seed, weekday, hour_shape, volume, worlds.memo)
         try:
             return Generated(200, endpoint(world, request.body, request.now))
         except FeedbackInvalid as exc:

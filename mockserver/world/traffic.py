@@ -33,7 +33,7 @@ from mockserver.world.rng import hash_keys, poisson, standard_normal, uniform
 from mockserver.world.split import place_events, scatter_events, split_tree, split_where_uneven
 
 __all__ = ["WorldParams", "BucketSeries", "series", "to_weeks", "combined", "day_cells", "hour_cells", "Keeper",
-           "CELL_DAYS"]
+           "CELL_DAYS", "stretches"]
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -512,7 +512,7 @@ def _runs(kind: tuple[Any, ...], window: Window, keeper: Keeper, draw: Callable[
     numbers = range(window.first_day // CELL_DAYS, window.last_day // CELL_DAYS + 1)
     found = {n: keeper.kept((*kind, n)) for n in numbers}
     missing = [n for n in numbers if found[n] is None]
-    for stretch in _stretches(missing):
+    for stretch in stretches(missing):
         span = Window(stretch[0] * CELL_DAYS, (stretch[-1] + 1) * CELL_DAYS - 1)
         drawn = draw(span)
         for i, n in enumerate(stretch):
@@ -521,15 +521,15 @@ def _runs(kind: tuple[Any, ...], window: Window, keeper: Keeper, draw: Callable[
     return [found[n] for n in numbers], numbers[0] * CELL_DAYS
 
 
-def _stretches(numbers: list[int]) -> list[list[int]]:
+def stretches(numbers: list[int]) -> list[list[int]]:
     """Consecutive numbers grouped: [1, 2, 4] -> [[1, 2], [4]]."""
-    stretches: list[list[int]] = []
+    grouped: list[list[int]] = []
     for n in numbers:
-        if stretches and stretches[-1][-1] == n - 1:
-            stretches[-1].append(n)
+        if grouped and grouped[-1][-1] == n - 1:
+            grouped[-1].append(n)
         else:
-            stretches.append([n])
-    return stretches
+            grouped.append([n])
+    return grouped
 
 
 def _series_from_cells(table: LeafTable, leaves: I64, window: Window, granularity: Granularity, world: WorldParams,

@@ -60,6 +60,10 @@ class Memo:
             found = self.entries.get(key)
         return None if found is None else found[0]
 
+    def keep(self, key: Hashable, value: Any) -> Any:
+        """Keep an already computed figure, unless one is kept under ``key``; the kept one."""
+        return self.get_or_compute(key, lambda: value)
+
     def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         with self._lock:
             found = self.entries.get(key)
