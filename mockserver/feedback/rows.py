@@ -101,9 +101,18 @@ def generate_rows(catalog: FeedbackCatalog, seed: int, project_id: str, first_mi
         else:
             row_minutes = _kept_row_minutes(memo, ("feedback-row-minutes", seed, project_id, shapes, t),
                                             first_minute, last_minute, draw)
-        ordinal = np.arange(len(row_minutes)) - np.searchsorted(row_minutes, row_minutes)  # place in its minute
+        ordinal = _places_in_minute(row_minutes)
         parts.append((t, row_minutes, hash_keys(seed, project, type_key, row_minutes, ordinal)))
     return _assemble(catalog, parts, paths)
+
+
+def _places_in_minute(row_minutes: I64) -> I64:
+    """Each row's place among the rows of its minute (0, 1, ...): ascending minutes, one pass."""
+    n = len(row_minutes)
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], row_minutes[1:] != row_minutes[:-1])))
+    return np.arange(n) - np.repeat(starts, np.diff(np.append(starts, n)))
 
 
 def _kept_row_minutes(memo: Memo, key: tuple[Any, ...], first_minute: int, last_minute: int,
