@@ -712,28 +712,34 @@ def render(results: dict[str, Any]) -> str:
               "the bare route.",
               "- **Hot requests** are answered from a bounded cache keyed by the request's bytes (responses are "
               "deterministic, so this is exact): routing, the credential check, one blake2b digest and sending are "
-              "all that is left, about 10 us in-process. Against the bare route the rest of the gap is the size of the "
-              "replies (the KB/reply column: dashboards are tens of KB, the bare route's body 0.1 KB; hot-small shows "
-              "the ratio for replies of similar size) and the access log. The access log no longer runs on the "
-              "request path: a writer thread formats and writes each 100 ms batch with one call.",
+              "all that is left, about 8 us in-process. Each response leaves in one socket write (uvicorn writes a "
+              "response's head and body separately; `server.CoalescingTransport` joins the writes of one event-loop "
+              "step), the header deadline is one timer per connection, and a body's deadline is swept by one timer "
+              "for all requests (`http/deadlines.py`), not armed per request. The access log takes each request's "
+              "status from the dispatcher and a writer thread formats each 100 ms batch in one plain loop (about "
+              "1 us a line). What is left against the bare route is the size of the replies (the KB/reply column: "
+              "hot-small, with replies of the bare route's size, is closer to 1x) and the log's writer.",
               "- **Cold requests**: generation runs on two worker threads that share one interpreter lock, so one "
-              "process does about one core of numpy and Python work; `--workers` and replicas add cores. A py-spy "
-              "profile of the cold-distinct run (8 s, 200 Hz, 2026-12-03, after this round of work) puts 57 % of the "
-              "generation samples in the Weave feedback statistics (`feedback/rows.py` draws every row of the window "
-              "minute by minute before aggregating: 26 % the per-minute counts and row keys, 16 % the rows' "
-              "timestamps, versions and the payload leaves the metrics read, 14 % aggregating) and 42 % in the analytics (27 % "
-              "integrations dashboards, 9 % tools timeseries); below those, counter-based hashing (`rng.hash_keys`, "
-              "19 %), Poisson inversion (18 %) and the binomial hour split (10 %). The draws are exact inverse-CDF "
-              "searches whose cost is now mostly numpy's per-call overhead on arrays of a few thousand values "
-              "(docs/world.md, Cost). Reaching the cold targets (0.1x the bare route, p99 100 ms) would need per-(leaf, "
-              "day) cells memoised by calendar month across requests and windows, feedback statistics from per-bucket "
-              "sufficient statistics instead of rows, and the splits in compiled code; none of these is done.",
-              "- **Dashboard generation** misses its 2 ms / 5 ms targets for the same reason, for the window and for the "
-              "previous window (a dashboard's summary compares the two): the integrations summary at 365 days draws "
-              "730 days of every integration's calls with their latency. Against its own slowest panel (each panel "
-              "alone on an empty memo) every dashboard is within 2x: the panels share the window's day cells.",
-              "- **Memory**: each fresh sandbox holds its contracts (about 75 MB), then its response cache (64 MiB at "
-              "most) and world memo (48 MiB at most) fill; the largest RSS is reached by the cold workloads.",
+              "process does about one core of numpy and Python work; `--workers` and replicas add cores. Every "
+              "leaf's day and hour draws are kept in 8-day runs across requests (docs/world.md, Kept cells) and the "
+              "feedback rows' minutes per day, so overlapping windows share their draws (cold-repeating gains most). "
+              "A py-spy profile of the cold-distinct run (8 s, 200 Hz, 2026-12-04) puts 49 % of the generation "
+              "samples in the Weave feedback statistics (16 % drawing days not yet kept, 18 % the rows' "
+              "timestamps, versions and payload values, 8 % aggregating) and 50 % in the analytics, where drawing "
+              "the runs not yet kept is 36 %: cold-distinct spreads its windows over four years, and the hour runs "
+              "of three families over four years (about 110 MB) do not fit the 32 MiB memo, so runs are evicted and "
+              "drawn again. Below those: counter-based hashing (18 %), the binomial hour split (17 %) and Poisson "
+              "inversion (13 %), exact inverse-CDF searches whose cost is mostly numpy's per-call overhead on arrays "
+              "of a few thousand values. Reaching 0.1x the bare route (a few hundred microseconds per cold request) "
+              "would need the draws in compiled code; not done.",
+              "- **Dashboard generation** (empty memo) misses its 2 ms / 5 ms targets: a dashboard draws the window "
+              "and the previous window (its summary compares the two), and on an empty memo the kept runs round each "
+              "up to whole 8-day runs of every leaf. Against its own slowest panel every dashboard is within 2x: "
+              "the panels share the runs.",
+              "- **Memory**: a fresh sandbox is about 95 MB (contracts, libraries); then its response cache (32 MiB "
+              "of bodies, each copied out of orjson's twice-as-large buffer when kept) and the world memo (32 MiB) "
+              "fill. Freed memory goes back to the system when the generation lane falls idle, which is why RSS is "
+              "read a second after the load ends; as the load ends it is higher (the second figure).",
               ""]
     return "\n".join(lines)
 
