@@ -374,3 +374,23 @@ def test_bad_effects_stop_startup_with_a_reason(tmp_path: Path, effect: str, mes
     (tmp_path / "bad.yaml").write_text(f"description: bad\neffects:\n  - {effect}\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match=re.escape(message)):
         load_scenarios(tmp_path)
+
+
+@settings(max_examples=40, deadline=None)
+@given(S.seeds, _windows_at(), st.sampled_from(["incident", "degraded"]),
+       st.sampled_from(["integrations", "sessions", "tools"]), st.booleans(), st.data())
+def test_a_filtered_selection_draws_exactly_its_share_of_the_unfiltered_one(
+        seed: int, window_and_granularity: tuple[Window, Granularity], scenario: str, family: str,
+        with_latency: bool, data: st.DataObject) -> None:
+    """Converting effects re-draw whole units (a tool and agent's success and failure leaves together), so a
+    request filtered to some leaves must see those leaves' rows of the unfiltered request, bucket for bucket,
+    whatever else the filter leaves out (a split's draws once depended on the widest unit selected)."""
+    window, granularity = window_and_granularity
+    world = BOOK.get(seed, scenario)
+    table = getattr(world, family)
+    every = np.arange(len(table))
+    chosen = np.array(sorted(data.draw(st.sets(st.integers(0, len(table) - 1), min_size=1, max_size=6))))
+    whole = series(table, every, window, granularity, world.params, with_latency=with_latency)
+    part = series(table, chosen, window, granularity, world.params, with_latency=with_latency)
+    for name in ("counts", "m1", "m2", "hi", "lo"):
+        assert np.array_equal(getattr(part, name), getattr(whole, name)[chosen]), name

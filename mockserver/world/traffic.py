@@ -251,7 +251,9 @@ class _Conversion:
         unit_of = np.searchsorted(touched_units, table.unit[leaves])  # (L',) position of each leaf's unit
         whole_day = (strength[:, active_days, :] == strength[:, active_days, :1]).all(axis=(0, 2))  # (A,)
         n_units, n_active = len(touched_units), len(active_days)
-        width = int(np.bincount(unit_of).max())
+        # The widest unit of the table, not of this selection: a split's draws depend on its width, and a
+        # filtered request must draw what the unfiltered one does.
+        width = int(np.bincount(table.unit).max())
         slot = np.zeros(len(leaves), dtype=np.int64)  # a leaf's column inside its unit
         for u in range(n_units):
             members = np.flatnonzero(unit_of == u)
