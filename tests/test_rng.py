@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from mockserver.world import cdf_tables
 from mockserver.world.cdf_tables import small_binomial
-from mockserver.world.rng import binomial, hash_keys, poisson, uniform
+from mockserver.world.rng import binomial, hash_keys, hash_more, poisson, uniform
 
 
 def _search(u: float, first: float, step) -> int:  # type: ignore[no-untyped-def]
@@ -110,3 +110,35 @@ def test_binomial_draws_past_the_table_rows_are_walked_alike() -> None:
     drawn = binomial(n, q, keys)
     assert drawn.tolist() == [_binomial_search(int(n[i]), 0.002, float(u[i])) for i in range(count)]
     assert all(t.shape[0] <= cdf_tables.TABLE_ROWS + 1 for t in cdf_tables._tables.values())
+
+
+_MASK = (1 << 64) - 1
+
+
+def _splitmix(*keys: int) -> int:
+    """The hash written out in Python integers, one key at a time (SplitMix64's finaliser)."""
+    state = 0
+    for key in keys:
+        z = (state + 0x9E3779B97F4A7C15 + (key & _MASK)) & _MASK
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+        state = z ^ (z >> 31)
+    return state
+
+
+@settings(max_examples=60)
+@given(st.lists(st.integers(-2**63, 2**63 - 1), min_size=1, max_size=40), st.integers(0, 2**32),
+       st.integers(-2**63, 2**63 - 1))
+def test_hashes_mixed_in_place_are_the_textbook_ones_and_can_be_continued(
+        values: list[int], seed: int, last: int) -> None:
+    array = np.array(values, dtype=np.int64)
+    kept = array.copy()
+    hashed = hash_keys(seed, array, last)
+    assert hashed.tolist() == [_splitmix(seed, v, last) for v in values]
+    first = hash_keys(seed, array)
+    before = first.copy()
+    assert np.array_equal(hash_more(first, last), hashed)
+    assert np.array_equal(first, before) and np.array_equal(array, kept), "inputs are never written"
+    grid = hash_keys(array[:, None], np.arange(3)[None, :])  # broadcast keys
+    assert grid.tolist() == [[_splitmix(v, j) for j in range(3)] for v in values]
+    assert int(hash_keys(seed, last)) == _splitmix(seed, last)

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from mockserver.feedback.catalog import FeedbackCatalog, FeedbackType, Leaf
 from mockserver.world.calendar import weekday
 from mockserver.world.keys import stable_key
-from mockserver.world.rng import hash_keys, poisson, standard_normal, uniform
+from mockserver.world.rng import hash_keys, hash_more, poisson, standard_normal, uniform
 from mockserver.world.traffic import stretches
 from mockserver.world.world import Memo
 
@@ -150,24 +150,26 @@ def _assemble(catalog: FeedbackCatalog, parts: list[tuple[int, I64, NDArray[np.u
               paths: frozenset[str] | None) -> Rows:
     created, types, versions = [], [], []
     sizes = []
-    for t, row_minutes, keys in parts:
+    # Every draw of a row is keyed (row key, what, ...): the row key's own mixing is shared by all of them.
+    mixed = [hash_keys(keys) for _, _, keys in parts]
+    for (t, row_minutes, keys), row in zip(parts, mixed):
         ftype = catalog.types[t]
-        created.append(row_minutes * 60 + (hash_keys(keys, _SECOND) % np.uint64(60)).astype(np.int64))
+        created.append(row_minutes * 60 + (hash_more(row, _SECOND) % np.uint64(60)).astype(np.int64))
         types.append(np.full(len(keys), t, dtype=np.int64))
         shares = np.cumsum([share for _, share in ftype.versions])
-        versions.append(np.minimum(np.searchsorted(shares, uniform(hash_keys(keys, _VERSION)), side="right"),
+        versions.append(np.minimum(np.searchsorted(shares, uniform(hash_more(row, _VERSION)), side="right"),
                                    len(shares) - 1).astype(np.int64))
         sizes.append(len(keys))
     total = sum(sizes)
     result: dict[str, Column] = {}
     offset = 0
-    for (t, _, keys), size in zip(parts, sizes):
+    for (t, _, _), row, size in zip(parts, mixed, sizes):
         values: dict[str, F64] = {}
         leaves = catalog.types[t].leaves
         for index in _drawn_leaves(leaves, paths):
             leaf = leaves[index]
-            drawn = _draw(leaf, hash_keys(keys, _LEAF, index), values)
-            present = uniform(hash_keys(keys, _PRESENT, index)) < leaf.present
+            drawn = _draw(leaf, hash_more(row, _LEAF, index), values)
+            present = uniform(hash_more(row, _PRESENT, index)) < leaf.present
             if paths is None or leaf.path in paths:  # a leaf drawn only for what derives from it is not a column
                 column = result.get(leaf.path)
                 if column is None:
