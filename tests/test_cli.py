@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 
 from mockserver.app import create_app
 from mockserver.cli import _build_parser, main, parse_serve_args
+from mockserver.http.access import CHUNK_LINES, AccessLog
 from mockserver.process import start_server
 from mockserver.settings import Settings
 
@@ -118,6 +119,20 @@ def test_access_log_has_the_query_the_scenario_and_preflights(caplog: pytest.Log
     first = next(r for r in caplog.records if r.name == "mockserver.access")
     assert (first.method, first.query, first.status, first.scenario) == (  # type: ignore[attr-defined]
         "GET", WEEK.split("?")[1], 200, "incident")
+
+
+def test_a_long_batch_is_written_in_steps_and_whole_in_order(caplog: pytest.LogCaptureFixture) -> None:
+    """The writer formats a batch CHUNK_LINES at a time, pausing between steps: every line still comes out,
+    once, in the order the requests ended."""
+    access = AccessLog(create_app(Settings(access_log=False)), "baseline")
+    count = CHUNK_LINES * 2 + 7
+    for i in range(count):
+        access._pending.append((1_700_000_000.0 + i, "GET", f"/v1/agents/{i}", b"", 0.1, (200, "", ""), False))
+    with caplog.at_level(logging.INFO, logger="mockserver.access"):
+        access.flush()
+    lines = [r.getMessage() for r in caplog.records if r.name == "mockserver.access"]
+    assert [line.split()[1] for line in lines] == [f"/v1/agents/{i}" for i in range(count)]
+    assert not access._pending
 
 
 def test_json_log_lines(tmp_path: Path) -> None:

@@ -1,12 +1,19 @@
-"""The server's own plumbing: one write per response, and body deadlines swept by one timer."""
+"""The server's own plumbing: one write per response, body deadlines swept by one timer, startup's objects frozen."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import Any
 
+import pytest
+import uvicorn
+
+from mockserver import server
+from mockserver.app import create_app
 from mockserver.http.deadlines import DeadlineWatch
 from mockserver.server import CoalescingTransport
+from mockserver.settings import Limits, Settings
 
 
 class RecordingTransport:
@@ -105,3 +112,19 @@ def test_each_event_loop_gets_its_own_sweeps() -> None:
 
     asyncio.run(leave_a_timer_behind())
     assert [asyncio.run(stalled()) for _ in range(2)] == [True, True]
+
+
+def test_serving_first_freezes_what_startup_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full collection must not walk the contracts under load (docs/benchmarks.md, hot p99.9): ``serve``
+    freezes every object that exists when it starts, before uvicorn runs."""
+    seen: list[int] = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: seen.append(gc.get_freeze_count()))
+    app = create_app(Settings(access_log=False))
+    sock = server.bind("127.0.0.1", 0)
+    gc.unfreeze()
+    try:
+        server.serve(app, Limits(), sock)
+    finally:
+        gc.unfreeze()
+        sock.close()
+    assert seen and seen[0] > 10_000  # the contracts alone are hundreds of thousands of objects

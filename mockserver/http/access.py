@@ -11,8 +11,10 @@ same facts as fields (mockserver/logs.py).
 Formatting and writing a line costs more than serving a cached reply, so the
 request path only appends a tuple to a queue; a writer thread turns the queue
 into lines every :data:`FLUSH_EVERY_S` (and at shutdown), stamped with the
-time each request ended. Nothing is dropped: the queue is unbounded in count but
-drained ten times a second, and a blocked log stream delays only the writer.
+time each request ended, :data:`CHUNK_LINES` at a time with a pause between
+(``time.sleep(0)``) so the event loop is not kept waiting behind a long batch.
+Nothing is dropped: the queue is unbounded in count but drained ten times a
+second, and a blocked log stream delays only the writer.
 """
 
 from __future__ import annotations
@@ -28,11 +30,15 @@ from typing import Any
 from mockserver.logs import write_access_batch
 from mockserver.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["AccessLog", "FLUSH_EVERY_S"]
+__all__ = ["AccessLog", "CHUNK_LINES", "FLUSH_EVERY_S"]
 
 log = logging.getLogger("mockserver.access")
 
 FLUSH_EVERY_S = 0.1
+# Lines formatted and written per step; the writer yields between steps. A 100 ms batch under load is a few
+# thousand lines, several milliseconds of work: done in one go it held up the requests behind it (hot p99
+# 4.7 ms, against 3.4 ms in steps of 256 and 2.0 ms with no log; smaller steps cost throughput).
+CHUNK_LINES = 256
 
 _UNANSWERED = (0, "", "")  # status, scenario, reason of a request the dispatcher never answered
 Entry = tuple[float, str, str, bytes, float, tuple[int, str, str], bool]  # ended, method, path, query, ms, outcome, preflight
@@ -91,9 +97,13 @@ class AccessLog:
     def flush(self) -> None:
         """Write every pending line now (the writer thread calls this ten times a second)."""
         pending = self._pending
-        entries = [pending.popleft() for _ in range(len(pending))]  # appends may go on meanwhile: later batch
-        if not entries:
-            return
+        batch = [pending.popleft() for _ in range(len(pending))]  # appends may go on meanwhile: later batch
+        for start in range(0, len(batch), CHUNK_LINES):
+            if start:
+                time.sleep(0)  # let the event loop in between chunks (module docstring)
+            self._write(batch[start:start + CHUNK_LINES])
+
+    def _write(self, entries: list[Entry]) -> None:
         messages = self._messages(entries)
         if not write_access_batch([entry[0] for entry in entries], messages, lambda i: _fields(entries[i])):
             for entry, message in zip(entries, messages):
