@@ -79,3 +79,59 @@ def test_runs_are_aligned_kept_once_and_a_first_request_draws_its_missing_runs_t
     assert np.array_equal(again.counts, cells.counts[:, 3:10])
     hours = hour_cells(table, Window(20_004, 20_004), world.params, False, world)
     assert hours.latency is None and np.array_equal(hours.hours.sum(axis=2)[:, 0], cells.counts[:, 3])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    scenario=st.sampled_from(["baseline", "incident", "degraded"]),
+    family=st.sampled_from(["sessions", "tools", "integrations"]),
+    first=st.integers(20_400, 20_500),
+    split=st.integers(1, 15),
+    data=st.data(),
+)
+def test_compact_hour_latency_gives_every_factor_the_plan_gives(scenario: str, family: str, first: int, split: int,
+                                                                  data: st.DataObject) -> None:
+    """Kept hour runs hold one latency factor per (leaf, day) and 24 only where a bad hour or an effect touches
+    the day: for any leaves (any order, repeats), cut and joined at any day, the factors are the dense ones."""
+    from mockserver.world.traffic import HourLatency, _DayPlan
+
+    world = BOOK.get(5, scenario)
+    table = getattr(world, family)
+    every = np.arange(len(table), dtype=np.int64)
+    days = np.arange(first, first + 16, dtype=np.int64)
+    plan = _DayPlan(table, every, days, world.params)
+    compact = plan.hour_latency()
+    leaves = np.array(data.draw(st.lists(st.integers(0, len(table) - 1), min_size=1, max_size=12)), dtype=np.int64)
+    rows = (np.repeat(leaves, len(days)), np.tile(np.arange(len(days)), len(leaves)))
+    dense = plan.latency_factor(rows)
+    assert np.array_equal(compact.rows(leaves), dense)
+    rejoined = HourLatency.joined([compact.cut(slice(0, split)), compact.cut(slice(split, 16))])
+    assert np.array_equal(rejoined.rows(leaves), dense)
+    middle = compact.cut(slice(split // 2, split))
+    assert np.array_equal(middle.rows(leaves), dense.reshape(len(leaves), 16, 24)[:, split // 2:split].reshape(-1, 24))
+
+
+def test_a_year_of_every_familys_hour_runs_fits_in_a_quarter_of_the_memo() -> None:
+    """Hour counts are kept in the narrowest integer type and latency factors compactly, so the memo holds years
+    of runs (dense, int32 counts and float64 factors, a year of the three families took 25 MB)."""
+    world = world_module.build_world(BOOK.catalog, 0, memo=world_module.Memo())
+    year = Window(20_454, 20_818)  # 2026
+    for family in ("sessions", "tools", "integrations"):
+        hour_cells(getattr(world, family), year, world.params, True, world)
+    kept = [size for key, (_, size) in world._memo.entries.items() if key[2][0] == "hour-cells"]
+    assert len(kept) == 3 * (year.last_day // CELL_DAYS - year.first_day // CELL_DAYS + 1)
+    assert sum(kept) < world_module.MEMO_BYTES // 4
+
+
+def test_window_totals_are_kept_without_a_second_copy_of_their_day_cells() -> None:
+    """A window's totals are memoised as sums only (a few KB); its day cells are cut from the kept runs on use."""
+    from mockserver.analytics import integrations
+    from mockserver.analytics.query import AnalyticsQuery
+
+    world = world_module.build_world(BOOK.catalog, 0, memo=world_module.Memo())
+    query = AnalyticsQuery(Window(20_454, 20_483), Granularity.DAY, {"integration_key": None, "mode": None,
+                                                                      "slug": None})
+    first = integrations.dashboard(world, query)
+    totals = [value for key, (value, _) in world._memo.entries.items() if key[2][0] == "integrations-totals"]
+    assert len(totals) == 2 and all(t.days is None for t in totals)  # the window and the one before it
+    assert integrations.dashboard(world, query) == first

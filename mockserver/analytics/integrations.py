@@ -18,12 +18,12 @@ from numpy.typing import NDArray
 from mockserver.analytics.measures import (
     Series,
     Totals,
+    kept_totals,
     pct_change,
     rate_pct,
     rate_pct_of,
     summarize,
     timeseries,
-    totals_of,
     window_figures,
     window_totals,
 )
@@ -70,12 +70,12 @@ def _day_cells(world: World, window: Window) -> BucketSeries:
 
 
 def _all_totals(world: World, window: Window) -> Totals:
-    """Per-leaf totals of every leaf, with their day cells, memoised per window; filtered figures are subsets,
-    summed in leaf order."""
+    """Per-leaf totals of every leaf, with their day cells (the sums memoised per window); filtered figures are
+    subsets, summed in leaf order."""
     if window.first_day < FIRST_DAY:
         return window_totals(world.integrations, np.arange(len(world.integrations)), window, world.params,
                              keeper=world)
-    return world.memo(("integrations-totals", window), lambda: totals_of(_day_cells(world, window)))
+    return kept_totals(world.integrations, window, world.params, world, "integrations-totals")
 
 
 def _subset(world: World, window: Window, filters: dict[str, str | None]) -> Totals:

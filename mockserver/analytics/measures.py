@@ -19,9 +19,9 @@ from mockserver.analytics.query import FIRST_DAY
 from mockserver.world.calendar import Granularity, Window, week_starts
 from mockserver.world.latency import LatencyStats, Moments, day_figures, figures_at, span_figures
 from mockserver.world.leaves import LeafTable
-from mockserver.world.traffic import BucketSeries, Keeper, WorldParams, series
+from mockserver.world.traffic import BucketSeries, Keeper, WorldParams, day_cells, series
 
-__all__ = ["Series", "Totals", "timeseries", "summarize", "totals_of", "window_totals", "rate_pct", "pct_change",
+__all__ = ["Series", "Totals", "timeseries", "summarize", "totals_of", "kept_totals", "window_totals", "rate_pct", "pct_change",
            "window_figures", "day_moments"]
 
 I64 = NDArray[np.int64]
@@ -132,6 +132,19 @@ def summarize(table: LeafTable, leaves: I64, every_leaf_days: BucketSeries, gran
 
 def totals_of(days: BucketSeries) -> Totals:
     return Totals(days.leaves, days.counts.sum(axis=1), days.m1.sum(axis=1), days.m2.sum(axis=1), days)
+
+
+def kept_totals(table: LeafTable, window: Window, world: WorldParams, keeper: Keeper, name: str) -> Totals:
+    """Every leaf's totals over the window (row i = leaf i), with the window's day cells for latency figures.
+
+    Only the sums are memoised per window (a few KB, under ``(name, window)``); the day cells are cut from the
+    kept runs again on every call. Kept with the sums, they were a second copy of the runs per window (130 KB for
+    30 days), and requests over windows that never recur filled the memo with them, evicting the very runs
+    every window is cut from.
+    """
+    days = day_cells(table, window, world, True, keeper)
+    sums = keeper.memo((name, window), lambda: replace(totals_of(days), days=None))
+    return replace(sums, days=days)
 
 
 def window_totals(table: LeafTable, leaves: I64, window: Window, world: WorldParams, *,

@@ -22,7 +22,7 @@ from typing import Any, Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from mockserver.analytics.measures import Totals, rate_pct, rate_pct_of, timeseries, totals_of, window_figures, window_totals
+from mockserver.analytics.measures import Totals, kept_totals, rate_pct, rate_pct_of, timeseries, window_figures, window_totals
 from mockserver.analytics.query import FIRST_DAY, AnalyticsQuery
 from mockserver.analytics.session_quality import window_sessions
 from mockserver.world.calendar import Window, bucket_labels
@@ -30,7 +30,7 @@ from mockserver.world.catalog import Tool
 from mockserver.world.distributions import apportion, normal_cdf
 from mockserver.world.latency import LatencyStats, window_latency
 from mockserver.world.leaves import retry_moments
-from mockserver.world.traffic import BucketSeries, day_cells, series
+from mockserver.world.traffic import BucketSeries, series
 from mockserver.world.world import World
 
 __all__ = ["OPERATIONS", "LATENCY_BUCKETS", "window_measures", "Measures"]
@@ -78,13 +78,13 @@ class Measures:
 
 
 def _all_totals(world: World, window: Window) -> Totals:
-    """Every tool leaf's calls in the window (row i = leaf i), with their day cells, memoised per window: shared
-    by the whole family (an operation asks for them once per group of rows)."""
+    """Every tool leaf's calls in the window (row i = leaf i), with their day cells (the sums memoised per
+    window): shared by the whole family (an operation asks for them once per group of rows)."""
     table = world.tools
     every = np.arange(len(table), dtype=np.int64)
     if window.first_day < FIRST_DAY:
         return window_totals(table, every, window, world.params, keeper=world)
-    return world.memo(("tool-totals", window), lambda: totals_of(day_cells(table, window, world.params, True, world)))
+    return kept_totals(table, window, world.params, world, "tool-totals")
 
 
 def _all_counts(world: World, window: Window) -> Totals:

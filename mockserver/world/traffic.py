@@ -33,7 +33,7 @@ from mockserver.world.rng import hash_keys, poisson, standard_normal, uniform
 from mockserver.world.split import place_events, scatter_events, split_tree, split_where_uneven
 
 __all__ = ["WorldParams", "BucketSeries", "series", "to_weeks", "combined", "day_cells", "hour_cells", "Keeper",
-           "CELL_DAYS", "stretches"]
+           "CELL_DAYS", "stretches", "HourCells", "HourLatency"]
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -70,8 +70,9 @@ class BucketSeries:
 
     @property
     def nbytes(self) -> int:
-        """What keeping it costs (the world's memo counts this)."""
-        return sum(int(a.nbytes) for a in (self.starts, self.leaves, self.counts, self.m1, self.m2, self.hi, self.lo))
+        """What keeping it costs (the world's memo counts this): an array held in several fields counts once."""
+        held = {id(a): a for a in (self.starts, self.leaves, self.counts, self.m1, self.m2, self.hi, self.lo)}
+        return sum(int(a.nbytes) for a in held.values())
 
 
 class _DayPlan:
@@ -175,6 +176,13 @@ class _DayPlan:
         if hit.any():
             factor[hit] = self.latency[at[hit]] * factor[hit]
         return factor
+
+    def hour_latency(self) -> HourLatency:
+        """Every (leaf, day, hour) factor of the plan, compactly: the values ``latency_factor`` gives, bit for bit
+        (a touched pair's factors are the same products; an untouched pair's, its day factor)."""
+        slow = np.flatnonzero((self.latency != 1.0).any(axis=1))
+        pairs = self.pairs[slow]
+        return HourLatency(self.day_latency, pairs, self.latency[slow] * self.day_latency.reshape(-1)[pairs][:, None])
 
     def conversion(self) -> _Conversion:
         if self._conversion is None:
@@ -450,19 +458,79 @@ class Keeper(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class HourLatency:
+    """The latency factor of every (leaf, day, hour) of a table's kept hours, held compactly.
+
+    A (leaf, day) has one factor for all its hours (its group's day wobble) unless a bad hour or an effect
+    touches it, and few pairs are touched: so one factor per pair, and 24 only for the touched ones. Held densely
+    (L, D, 24) these floats were five sixths of a kept run, and the memo kept a sixth as many days.
+    """
+
+    day: F64  # (L, D) each pair's factor for all its hours
+    touched: I64  # (k,) the touched pairs, ascending, numbered leaf * D + day
+    hours: F64  # (k, 24) their 24 factors
+
+    def cut(self, at: slice) -> HourLatency:
+        """Days ``at`` (a step-1 slice inside the days held), copied."""
+        width = self.day.shape[1]
+        first, stop = at.indices(width)[:2]
+        day_of = self.touched % width
+        inside = (day_of >= first) & (day_of < stop)
+        pairs = self.touched[inside] // width * (stop - first) + day_of[inside] - first
+        return HourLatency(self.day[:, at].copy(), pairs, self.hours[inside].copy())
+
+    @staticmethod
+    def joined(parts: list[HourLatency]) -> HourLatency:
+        """Consecutive runs of days as one."""
+        if len(parts) == 1:
+            return parts[0]
+        width = sum(p.day.shape[1] for p in parts)
+        offsets = np.cumsum([0] + [p.day.shape[1] for p in parts[:-1]])
+        pairs = np.concatenate([p.touched // p.day.shape[1] * width + p.touched % p.day.shape[1] + offset
+                                for p, offset in zip(parts, offsets)])
+        order = np.argsort(pairs, kind="stable")
+        return HourLatency(np.concatenate([p.day for p in parts], axis=1), pairs[order],
+                           np.concatenate([p.hours for p in parts])[order])
+
+    def rows(self, leaves: I64) -> F64:
+        """The factors of these leaves' (leaf, day) rows, leaf-major, 24 per row (leaves in any order)."""
+        width = self.day.shape[1]
+        factors = np.repeat(self.day[leaves].reshape(-1, 1), 24, axis=1)
+        if len(self.touched):
+            touched_leaf = self.touched // width
+            low = np.searchsorted(touched_leaf, leaves, side="left")
+            many = np.searchsorted(touched_leaf, leaves, side="right") - low
+            if many.any():
+                position = np.repeat(np.arange(len(leaves)), many)
+                entry = np.arange(int(many.sum())) - np.repeat(np.cumsum(many) - many, many) + np.repeat(low, many)
+                factors[position * width + self.touched[entry] % width] = self.hours[entry]
+        return factors
+
+
+@dataclass(frozen=True, slots=True)
 class HourCells:
-    hours: NDArray[np.int32] | I64  # (L, D, 24) every leaf of the table; kept runs hold int32 (half the memory)
-    latency: F64 | None  # (L, D, 24) the latency factor of each hour; None when drawn without latency
+    hours: NDArray[np.integer[Any]]  # (L, D, 24) every leaf of the table, in the narrowest integer type that holds them
+    latency: HourLatency | None  # None when drawn without latency
 
     @property
     def nbytes(self) -> int:
-        return int(self.hours.nbytes) + (0 if self.latency is None else int(self.latency.nbytes))
+        held = (self.latency.day, self.latency.touched, self.latency.hours) if self.latency is not None else ()
+        return int(self.hours.nbytes) + sum(int(a.nbytes) for a in held)
 
     def rows(self, leaves: I64) -> tuple[I64, F64]:
         """The leaves' (leaf, day) rows, leaf-major: 24 hour counts and latency factors (ones without latency)."""
         hours = self.hours[leaves].reshape(-1, 24).astype(np.int64, copy=False)
-        latency = np.ones(hours.shape) if self.latency is None else self.latency[leaves].reshape(-1, 24)
+        latency = np.ones(hours.shape) if self.latency is None else self.latency.rows(leaves)
         return hours, latency
+
+
+def _narrowest(counts: I64) -> NDArray[np.integer[Any]]:
+    """Counts in the smallest unsigned type that holds them all (kept runs are mostly small hour counts)."""
+    top = int(counts.max()) if counts.size else 0
+    for kind in (np.uint8, np.uint16, np.uint32):
+        if top <= np.iinfo(kind).max:
+            return counts.astype(kind)
+    return counts
 
 
 def day_cells(table: LeafTable, window: Window, world: WorldParams, with_latency: bool,
@@ -476,6 +544,9 @@ def day_cells(table: LeafTable, window: Window, world: WorldParams, with_latency
         return _day_buckets(table, every, days, plan, plan.day_counts(), with_latency)
 
     def cut(run: BucketSeries, at: slice) -> BucketSeries:
+        if not with_latency:  # the moments are zeros: one array of them serves all four (a fifth of the bytes)
+            zeros = np.zeros_like(run.m1[:, at])
+            return BucketSeries(run.starts[at].copy(), run.leaves, run.counts[:, at].copy(), zeros, zeros, zeros, zeros)
         return BucketSeries(run.starts[at].copy(), run.leaves, run.counts[:, at].copy(), run.m1[:, at].copy(),
                             run.m2[:, at].copy(), run.hi[:, at].copy(), run.lo[:, at].copy())
 
@@ -492,19 +563,19 @@ def hour_cells(table: LeafTable, window: Window, world: WorldParams, with_latenc
 
     def draw(span: Window) -> HourCells:
         plan = _DayPlan(table, every, span.day_numbers(), world)
-        hours, lat = _hours_of(plan, plan.day_counts(), with_latency)
-        shape = (len(every), span.days, 24)
-        narrow = hours.astype(np.int32) if not hours.size or hours.max() <= np.iinfo(np.int32).max else hours
-        return HourCells(narrow.reshape(shape), lat.reshape(shape) if with_latency else None)
+        day_counts = plan.day_counts()
+        rows = (np.repeat(every, span.days), np.tile(np.arange(span.days), len(every)))
+        hours = _narrowest(plan.hour_counts(day_counts, rows)).reshape(len(every), span.days, 24)
+        return HourCells(hours, plan.hour_latency() if with_latency else None)
 
     def cut(run: HourCells, at: slice) -> HourCells:
-        return HourCells(run.hours[:, at].copy(), None if run.latency is None else run.latency[:, at].copy())
+        return HourCells(run.hours[:, at].copy(), None if run.latency is None else run.latency.cut(at))
 
     runs, first = _runs(("hour-cells", table.family, with_latency), window, keeper, draw, cut)
     at = slice(window.first_day - first, window.last_day - first + 1)
     latencies = [r.latency for r in runs if r.latency is not None]
     return HourCells(np.concatenate([r.hours for r in runs], axis=1)[:, at],
-                     np.concatenate(latencies, axis=1)[:, at] if with_latency else None)
+                     HourLatency.joined(latencies).cut(at) if with_latency else None)
 
 
 def _runs(kind: tuple[Any, ...], window: Window, keeper: Keeper, draw: Callable[[Window], _Cells],
