@@ -191,10 +191,10 @@ def window_figures(days: BucketSeries | None, rows: I64, seed: int, window: Wind
     m = day_moments(days, rows, group, groups)
     if days is None or not m.n.shape[1]:
         zero = np.zeros(groups)
-        return LatencyStats(zero, zero, zero, zero, zero, zero)
+        return LatencyStats(np.zeros((4, groups)), zero, zero)
     per_day = day_figures(m, seed, days.starts)
     span = span_figures(m, per_day, seed, np.array([window.first_day * 86400]), window.days * 86400)
-    return LatencyStats(*(getattr(span, f)[..., 0] for f in ("p50", "p90", "p95", "p99", "avg", "max")))
+    return span.map(lambda values: values[..., 0])
 
 
 def rate_pct(part: NDArray[np.int64], whole: NDArray[np.int64]) -> F64:

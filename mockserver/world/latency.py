@@ -39,18 +39,41 @@ I64 = NDArray[np.int64]
 
 # Standard normal quantiles for the reported percentiles.
 _Z = {"p50": 0.0, "p90": 1.2815515655446004, "p95": 1.6448536269514722, "p99": 2.3263478740408408}
+_PERCENTILE_Z = np.array(list(_Z.values()))
 
 
 @dataclass(frozen=True, slots=True)
 class LatencyStats:
-    """Per bucket, milliseconds rounded to 2 decimals; 0 where there were no events."""
+    """Per bucket, milliseconds rounded to 2 decimals; 0 where there were no events.
 
-    p50: F64
-    p90: F64
-    p95: F64
-    p99: F64
+    The four percentiles are one stacked array (p50, p90, p95, p99 on the first axis), so every step computes
+    them in one numpy call each: the arrays are small (a window's few groups, a series' buckets) and the cost of a
+    step is the number of calls, not their size. Each value is the same elementwise computation either way.
+    """
+
+    percentiles: F64  # (4, *shape)
     avg: F64
     max: F64
+
+    @property
+    def p50(self) -> F64:
+        return self.percentiles[0]
+
+    @property
+    def p90(self) -> F64:
+        return self.percentiles[1]
+
+    @property
+    def p95(self) -> F64:
+        return self.percentiles[2]
+
+    @property
+    def p99(self) -> F64:
+        return self.percentiles[3]
+
+    def map(self, change: Any) -> LatencyStats:
+        """The same figures with ``change`` applied to each (a reshape, a cut)."""
+        return LatencyStats(np.stack([change(p) for p in self.percentiles]), change(self.avg), change(self.max))
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,16 +120,17 @@ def latency_stats(n: NDArray[np.int64], s1: F64, s2: F64) -> LatencyStats:
     sigma = np.sqrt(variance_log)
     mu = np.log(np.where(mean > 0, mean, 1.0)) - variance_log / 2.0
 
-    def quantile(z: float | F64) -> F64:
-        return np.where(mean > 0, np.round(np.exp(mu + sigma * z), 2), 0.0)
-
+    # The quantiles at the largest of n draws' z and at the four percentiles' z, stacked on a first axis.
+    z = np.empty((5, *count.shape))
+    z[0] = _expected_max_z(count)
+    z[1:] = _PERCENTILE_Z.reshape(4, *(1,) * count.ndim)
+    quantiles = np.where(mean > 0, np.round(np.exp(mu + sigma * z), 2), 0.0)
     avg: F64 = np.round(mean, 2).astype(np.float64)
     single = count <= 1
     # The largest of n draws: with few events the fitted distribution's upper percentiles lie beyond what
     # n events can show, so every percentile is capped by it (and with one event, every figure is that event).
-    top = np.maximum(np.where(single, avg, quantile(_expected_max_z(count))), avg).astype(np.float64)
-    p50, p90, p95, p99 = (np.where(single, avg, np.minimum(quantile(z), top)) for z in _Z.values())
-    return LatencyStats(p50, p90, p95, p99, avg, top)
+    top = np.maximum(np.where(single, avg, quantiles[0]), avg).astype(np.float64)
+    return LatencyStats(np.where(single, avg, np.minimum(quantiles[1:], top)), avg, top)
 
 
 def window_latency(n: NDArray[np.int64], s1: F64, s2: F64, seed: int, first_day: int, days: int) -> LatencyStats:
@@ -136,13 +160,10 @@ def sampled(stats: LatencyStats, seed: int, starts: NDArray[np.int64], width_sec
     # One event is what it is: no wobble, every figure is that event.
     factor = np.where(count <= 1, 1.0, np.exp(sigma * z - sigma * sigma / 2.0))
 
-    def scaled(values: F64) -> F64:
-        return np.round(values * factor, 2)
-
     # The average is not wobbled: it is the bucket's latency sum over its count, so a coarser bucket's average is
     # exactly the count-weighted mean of its parts' (within rounding); the maximum is never below it.
-    return LatencyStats(scaled(stats.p50), scaled(stats.p90), scaled(stats.p95), scaled(stats.p99),
-                        stats.avg, np.maximum(scaled(stats.max), stats.avg))
+    return LatencyStats(np.round(stats.percentiles * factor, 2), stats.avg,
+                        np.maximum(np.round(stats.max * factor, 2), stats.avg))
 
 
 # A day with at most this many events may have no hour with two: its figures stay between its fastest and slowest
@@ -156,13 +177,10 @@ def day_figures(days: Moments, seed: int, starts: I64) -> LatencyStats:
     hi, lo = np.round(days.hi, 2), np.round(days.lo, 2)
     small = (days.n >= 2) & (days.n <= _SMALL_DAY)
 
-    def bounded(values: F64) -> F64:
-        return np.where(small, np.clip(values, lo, hi), values)
-
     # The day's maximum is never below its slowest event's expected latency: an hour holding that event alone
     # reports it.
     top = np.where(small, hi, np.where(days.n >= 2, np.maximum(raw.max, hi), raw.max))
-    return LatencyStats(bounded(raw.p50), bounded(raw.p90), bounded(raw.p95), bounded(raw.p99), raw.avg, top)
+    return LatencyStats(np.where(small, np.clip(raw.percentiles, lo, hi), raw.percentiles), raw.avg, top)
 
 
 def span_figures(days: Moments, day_stats: LatencyStats, seed: int, starts: I64, width_seconds: int,
@@ -186,13 +204,10 @@ def span_figures(days: Moments, day_stats: LatencyStats, seed: int, starts: I64,
     raw = sampled(latency_stats(n, total(days.s1), total(days.s2)), seed, np.asarray(starts, dtype=np.int64),
                   width_seconds, n)
 
-    def clamped(values: F64, per_day: F64) -> F64:
-        low, high = extreme(per_day, np.minimum, np.inf), extreme(per_day, np.maximum, -np.inf)
-        return np.where(n > 0, np.clip(values, np.minimum(low, high), np.maximum(high, 0.0)), 0.0)
-
-    return LatencyStats(clamped(raw.p50, day_stats.p50), clamped(raw.p90, day_stats.p90),
-                        clamped(raw.p95, day_stats.p95), clamped(raw.p99, day_stats.p99), raw.avg,
-                        np.maximum(extreme(day_stats.max, np.maximum, 0.0), 0.0))
+    per_day = day_stats.percentiles  # (4, ..., days): the runs' extremes of all four in one reduction each
+    low, high = extreme(per_day, np.minimum, np.inf), extreme(per_day, np.maximum, -np.inf)
+    clamped = np.where(n > 0, np.clip(raw.percentiles, np.minimum(low, high), np.maximum(high, 0.0)), 0.0)
+    return LatencyStats(clamped, raw.avg, np.maximum(extreme(day_stats.max, np.maximum, 0.0), 0.0))
 
 
 def top_down(children: Moments, parent: LatencyStats, seed: int, starts: I64, width_seconds: int) -> LatencyStats:
@@ -231,11 +246,9 @@ def top_down(children: Moments, parent: LatencyStats, seed: int, starts: I64, wi
     takes = (np.arange(n.shape[-1]) == first_largest) & multi
     top = np.where(takes, ceiling, top)
 
-    def scaled(per_parent: F64) -> F64:
-        return np.where(multi, np.minimum(np.round(per_parent[..., None] * g, 2), top), np.where(n == 1, own.avg, 0.0))
-
-    return LatencyStats(scaled(parent.p50), scaled(parent.p90), scaled(parent.p95), scaled(parent.p99), own.avg,
-                        np.where(multi, top, np.where(n == 1, own.avg, 0.0)))
+    alone = np.where(n == 1, own.avg, 0.0)
+    scaled = np.where(multi, np.minimum(np.round(parent.percentiles[..., None] * g, 2), top), alone)
+    return LatencyStats(scaled, own.avg, np.where(multi, top, alone))
 
 
 def figures_at(buckets: Moments, granularity_seconds: int, seed: int, starts: I64,
@@ -268,5 +281,4 @@ def _reshaped(m: Moments, shape: tuple[int, ...]) -> Moments:
 
 
 def _flat(stats: LatencyStats, shape: tuple[int, ...]) -> LatencyStats:
-    return LatencyStats(*(np.asarray(getattr(stats, f)).reshape(shape) for f in ("p50", "p90", "p95", "p99", "avg",
-                                                                                   "max")))
+    return stats.map(lambda values: np.asarray(values).reshape(shape))
