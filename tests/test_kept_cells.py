@@ -134,4 +134,22 @@ def test_window_totals_are_kept_without_a_second_copy_of_their_day_cells() -> No
     first = integrations.dashboard(world, query)
     totals = [value for key, (value, _) in world._memo.entries.items() if key[2][0] == "integrations-totals"]
     assert len(totals) == 2 and all(t.days is None for t in totals)  # the window and the one before it
+    briefly = [key[2] for key in world._brief.entries]
+    assert set(briefly) == {("integrations-totals", "days", w) for w in (query.window, query.window.previous())}
     assert integrations.dashboard(world, query) == first
+
+
+def test_a_windows_brief_figures_never_push_the_memos_runs_out() -> None:
+    """Windows that never recur fill only the brief memo (8 MiB, oldest first out); the runs stay kept."""
+    from mockserver.analytics import integrations
+    from mockserver.analytics.query import AnalyticsQuery
+
+    world = world_module.build_world(BOOK.catalog, 0, memo=world_module.Memo())
+    no_filter = {"integration_key": None, "mode": None, "slug": None}
+    firsts = range(20_000, 20_000 + 300, 3)  # 100 distinct 30-day windows over the same ten months
+    for first in firsts:
+        integrations.summary_rows(world, AnalyticsQuery(Window(first, first + 29), Granularity.DAY, no_filter))
+    runs = [key for key in world._memo.entries if key[2][0] == "day-cells"]
+    first_day, last_day = firsts[0] - 30, firsts[-1] + 29  # the first previous window .. the last window
+    assert len(runs) == last_day // CELL_DAYS - first_day // CELL_DAYS + 1, "every run drawn once and still kept"
+    assert world._brief.size <= world_module.BRIEF_BYTES and len(world._brief.entries) < 100

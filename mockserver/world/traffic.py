@@ -450,11 +450,14 @@ CELL_DAYS = 8
 
 
 class Keeper(Protocol):
-    """What keeps cells: the world's memo (``World.memo`` and ``World.kept``)."""
+    """What keeps cells: the world's memo (``World.memo`` and ``World.kept``), and for a window's own figures its
+    short-lived memo (``World.briefly``)."""
 
     def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any: ...
 
     def kept(self, key: Hashable) -> Any: ...
+
+    def briefly(self, key: Hashable, compute: Callable[[], Any]) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)

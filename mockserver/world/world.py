@@ -25,6 +25,9 @@ __all__ = ["World", "build_world", "WorldBook"]
 
 
 MEMO_BYTES = 32 << 20  # for all worlds together: derived arrays kept for reuse, oldest dropped first
+# For all worlds together: figures of one window that a request (or the next ones of a dashboard page) asks for
+# again and again, but that no other window reuses; kept apart so they never push the memo's runs out.
+BRIEF_BYTES = 8 << 20
 
 
 def _nbytes(value: Any) -> int:
@@ -92,6 +95,7 @@ class World:
     tools: LeafTable
     params: WorldParams
     _memo: Memo = field(default_factory=Memo, compare=False, repr=False)
+    _brief: Memo = field(default_factory=lambda: Memo(BRIEF_BYTES), compare=False, repr=False)
 
     def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """Remember a derived figure (e.g. a window's totals): the world is immutable, so this is exact.
@@ -106,13 +110,20 @@ class World:
         """A figure :meth:`memo` keeps under ``key``, or None if it is not kept (yet)."""
         return self._memo.peek((self.seed, self.scenario, key))
 
+    def briefly(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """Remember a figure of one window for the next few requests (``BRIEF_BYTES`` for all worlds, oldest
+        first out), apart from :meth:`memo`: e.g. a window's day cells, which every panel of a dashboard and every
+        group of a grouped operation asks for, but which windows that never recur must not keep in the memo in
+        place of the runs every window is cut from."""
+        return self._brief.get_or_compute((self.seed, self.scenario, key), compute)
+
     def forgetful_copy(self) -> World:
         """The same world with an empty memo: what a first request meets (benchmarks measure this)."""
-        return replace(self, _memo=Memo())
+        return replace(self, _memo=Memo(), _brief=Memo(BRIEF_BYTES))
 
 
 def build_world(catalog: Catalog, seed: int, scenario: str = "baseline", effects: tuple[Effect, ...] = (),
-                memo: Memo | None = None) -> World:
+                memo: Memo | None = None, brief: Memo | None = None) -> World:
     hours = np.asarray(catalog.hour_of_day, dtype=np.float64)
     bad = catalog.bad_hours
     params = WorldParams(
@@ -126,7 +137,7 @@ def build_world(catalog: Catalog, seed: int, scenario: str = "baseline", effects
         effects=effects,
     )
     return World(seed, scenario, catalog, integration_leaves(catalog), session_leaves(catalog), tool_leaves(catalog),
-                 params, memo if memo is not None else Memo())
+                 params, memo if memo is not None else Memo(), brief if brief is not None else Memo(BRIEF_BYTES))
 
 
 class WorldBook:
@@ -137,10 +148,12 @@ class WorldBook:
         self.catalog = load_catalog(catalog_path)
         self.scenarios = dict(scenarios or {"baseline": Scenario("baseline", "The world as the catalog describes it.")})
         self.memo = Memo()
+        self.brief = Memo(BRIEF_BYTES)
         self._get = lru_cache(maxsize=64)(self._build)
 
     def get(self, seed: int, scenario: str) -> World:
         return self._get(seed, scenario)
 
     def _build(self, seed: int, scenario: str) -> World:
-        return build_world(self.catalog, seed, scenario, self.scenarios[scenario].effects, self.memo)
+        return build_world(self.catalog, seed, scenario, self.scenarios[scenario].effects, self.memo,
+                           self.brief)
