@@ -123,8 +123,9 @@ def test_a_year_of_every_familys_hour_runs_fits_in_a_quarter_of_the_memo() -> No
     assert sum(kept) < world_module.MEMO_BYTES // 4
 
 
-def test_window_totals_are_kept_without_a_second_copy_of_their_day_cells() -> None:
-    """A window's totals are memoised as sums only (a few KB); its day cells are cut from the kept runs on use."""
+def test_a_windows_own_figures_are_kept_briefly_and_the_memo_keeps_only_what_windows_share() -> None:
+    """A dashboard's window totals (with their day cells) and series are kept in the brief memo; the memo holds
+    only runs, which every window is cut from."""
     from mockserver.analytics import integrations
     from mockserver.analytics.query import AnalyticsQuery
 
@@ -132,10 +133,11 @@ def test_window_totals_are_kept_without_a_second_copy_of_their_day_cells() -> No
     query = AnalyticsQuery(Window(20_454, 20_483), Granularity.DAY, {"integration_key": None, "mode": None,
                                                                       "slug": None})
     first = integrations.dashboard(world, query)
-    totals = [value for key, (value, _) in world._memo.entries.items() if key[2][0] == "integrations-totals"]
-    assert len(totals) == 2 and all(t.days is None for t in totals)  # the window and the one before it
-    briefly = [key[2] for key in world._brief.entries]
-    assert set(briefly) == {("integrations-totals", "days", w) for w in (query.window, query.window.previous())}
+    assert {key[2][0] for key in world._memo.entries} == {"day-cells"}
+    brief = {key[2][0]: value for key, (value, _) in world._brief.entries.items()}
+    assert set(brief) == {"integrations-totals", "integrations-series"}
+    totals = [value for key, (value, _) in world._brief.entries.items() if key[2][0] == "integrations-totals"]
+    assert {t.days.starts[0] // 86400 for t in totals} == {query.window.first_day, query.window.previous().first_day}
     assert integrations.dashboard(world, query) == first
 
 

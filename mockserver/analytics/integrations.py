@@ -59,8 +59,9 @@ def _series(world: World, query: AnalyticsQuery) -> Series:
     leaves = _leaves(world, query.filters)
     key = ("integrations-series", query.window, query.granularity, tuple(leaves.tolist()))
     if query.granularity in (Granularity.DAY, Granularity.WEEK) and query.window.first_day >= FIRST_DAY:
-        return world.memo(key, lambda: summarize(table, leaves, _day_cells(world, query.window), query.granularity))
-    return world.memo(key, lambda: timeseries(table, leaves, query.window, query.granularity, world.params,
+        return world.briefly(key, lambda: summarize(table, leaves, _day_cells(world, query.window),
+                                                    query.granularity))
+    return world.briefly(key, lambda: timeseries(table, leaves, query.window, query.granularity, world.params,
                                               with_latency=True, keeper=world))
 
 

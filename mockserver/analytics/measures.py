@@ -135,17 +135,12 @@ def totals_of(days: BucketSeries) -> Totals:
 
 
 def kept_totals(table: LeafTable, window: Window, world: WorldParams, keeper: Keeper, name: str) -> Totals:
-    """Every leaf's totals over the window (row i = leaf i), with the window's day cells for latency figures.
-
-    Only the sums are memoised per window (a few KB, under ``(name, window)``); the day cells, cut from the kept
-    runs, are kept briefly (``Keeper.briefly``), for the panels of a dashboard and the groups of one operation.
-    Kept in the memo with the sums, they were a second copy of the runs per window (130 KB for 30 days), and
-    requests over windows that never recur filled the memo with them, evicting the very runs every window is
-    cut from.
-    """
-    days = keeper.briefly((name, "days", window), lambda: day_cells(table, window, world, True, keeper))
-    sums = keeper.memo((name, window), lambda: replace(totals_of(days), days=None))
-    return replace(sums, days=days)
+    """Every leaf's totals over the window (row i = leaf i), with the window's day cells for latency figures,
+    kept briefly under ``(name, window)`` (``Keeper.briefly``): for the panels of a dashboard, the groups of one
+    operation and the next requests of a dashboard page. Kept in the memo, they were a second copy of the runs per
+    window (130 KB for 30 days), and requests over windows that never recur filled it with them, evicting the
+    very runs every window is cut from."""
+    return keeper.briefly((name, window), lambda: totals_of(day_cells(table, window, world, True, keeper)))
 
 
 def window_totals(table: LeafTable, leaves: I64, window: Window, world: WorldParams, *,

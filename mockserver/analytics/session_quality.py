@@ -43,10 +43,10 @@ _Z = {"p50": 0.0, "p90": 1.2815515655446004, "p95": 1.6448536269514722, "p99": 2
 
 def window_sessions(world: World, window: Window) -> Totals:
     """Every session leaf's count in the window (row i = leaf i), shared by the whole family (and the tools'
-    unique conversations). Only the sums are memoised: no operation reads the sessions' day cells from here."""
+    unique conversations), kept briefly. Only the sums: no operation reads the sessions' day cells from here."""
     table = world.sessions
     every = np.arange(len(table), dtype=np.int64)
-    return world.memo(("session-totals", window), lambda: replace(
+    return world.briefly(("session-totals", window), lambda: replace(
         window_totals(table, every, window, world.params, with_latency=False, keeper=world), days=None))
 
 

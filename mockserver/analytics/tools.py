@@ -90,14 +90,14 @@ def _all_totals(world: World, window: Window) -> Totals:
 def _all_counts(world: World, window: Window) -> Totals:
     """Every tool leaf's calls in the window without their latency (cheaper: no hour is split), unless the
     totals with latency are already kept (the counts are the same)."""
-    kept = world.kept(("tool-totals", window))
+    kept = world.kept_briefly(("tool-totals", window))
     if kept is not None:
         return kept  # type: ignore[no-any-return]
     table = world.tools
     every = np.arange(len(table), dtype=np.int64)
     if window.first_day < FIRST_DAY:
         return window_totals(table, every, window, world.params, with_latency=False, keeper=world)
-    return world.memo(("tool-counts", window), lambda: replace(
+    return world.briefly(("tool-counts", window), lambda: replace(
         window_totals(table, every, window, world.params, with_latency=False, keeper=world), days=None))
 
 

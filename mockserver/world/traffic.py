@@ -70,9 +70,18 @@ class BucketSeries:
 
     @property
     def nbytes(self) -> int:
-        """What keeping it costs (the world's memo counts this): an array held in several fields counts once."""
-        held = {id(a): a for a in (self.starts, self.leaves, self.counts, self.m1, self.m2, self.hi, self.lo)}
-        return sum(int(a.nbytes) for a in held.values())
+        """What keeping it costs (the world's memo counts this)."""
+        return held_bytes(self.starts, self.leaves, self.counts, self.m1, self.m2, self.hi, self.lo)
+
+
+def held_bytes(*arrays: NDArray[Any]) -> int:
+    """The memory these arrays keep alive: a view keeps its whole base, and an array (or base) held twice counts
+    once."""
+    held = {}
+    for array in arrays:
+        owner = array.base if isinstance(array.base, np.ndarray) else array
+        held[id(owner)] = owner
+    return sum(int(owner.nbytes) for owner in held.values())
 
 
 class _DayPlan:
@@ -518,7 +527,7 @@ class HourCells:
     @property
     def nbytes(self) -> int:
         held = (self.latency.day, self.latency.touched, self.latency.hours) if self.latency is not None else ()
-        return int(self.hours.nbytes) + sum(int(a.nbytes) for a in held)
+        return held_bytes(self.hours, *held)
 
     def rows(self, leaves: I64) -> tuple[I64, F64]:
         """The leaves' (leaf, day) rows, leaf-major: 24 hour counts and latency factors (ones without latency)."""

@@ -19,21 +19,24 @@ from mockserver.world.catalog import Catalog, load_catalog
 from mockserver.world.effects import Effect
 from mockserver.world.leaves import LeafTable, integration_leaves, session_leaves, tool_leaves
 from mockserver.world.scenarios import Scenario
-from mockserver.world.traffic import WorldParams
+from mockserver.world.traffic import WorldParams, held_bytes
 
 __all__ = ["World", "build_world", "WorldBook"]
 
 
-MEMO_BYTES = 32 << 20  # for all worlds together: derived arrays kept for reuse, oldest dropped first
-# For all worlds together: figures of one window that a request (or the next ones of a dashboard page) asks for
-# again and again, but that no other window reuses; kept apart so they never push the memo's runs out.
+# For all worlds together, oldest dropped first: what every window shares (the kept runs of days, a day's
+# session events), and apart from it the figures of one window (its totals, its series), which a request and the
+# next ones of a dashboard page ask for again and again but no other window reuses: kept apart, windows that
+# never recur cannot push the runs out.
+MEMO_BYTES = 32 << 20
 BRIEF_BYTES = 8 << 20
 
 
 def _nbytes(value: Any) -> int:
-    """Approximate size of a derived figure: the numpy arrays it holds (or its own ``nbytes``, when it says)."""
+    """Approximate size of a derived figure: the numpy arrays it holds (or its own ``nbytes``, when it says); an
+    array that is a view counts its whole base, which it keeps alive."""
     if isinstance(value, np.ndarray):
-        return int(value.nbytes)
+        return held_bytes(value)
     own = getattr(type(value), "nbytes", None)
     if isinstance(own, property):
         return int(value.nbytes)
@@ -116,6 +119,10 @@ class World:
         group of a grouped operation asks for, but which windows that never recur must not keep in the memo in
         place of the runs every window is cut from."""
         return self._brief.get_or_compute((self.seed, self.scenario, key), compute)
+
+    def kept_briefly(self, key: Hashable) -> Any:
+        """A figure :meth:`briefly` keeps under ``key``, or None if it is not kept (any more)."""
+        return self._brief.peek((self.seed, self.scenario, key))
 
     def forgetful_copy(self) -> World:
         """The same world with an empty memo: what a first request meets (benchmarks measure this)."""
