@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import parse_qsl
 
@@ -51,6 +51,10 @@ class Endpoint:
     resolver: Resolver
     validator: RequestValidator
     responder: ResponderFn
+    header_names: tuple[str, ...] = field(init=False)  # the operation's header parameters, lower case
+
+    def __post_init__(self) -> None:
+        self.header_names = tuple(p.name.lower() for p in self.operation.parameters if p.location == "header")
 
 
 class _TooLarge(Exception):
@@ -155,7 +159,7 @@ class Dispatcher:
         except _TooSlow:
             return errors.request_timeout(operation.error_style, self.body_timeout), ()
         # Identical bytes in, identical bytes out: a repeated request skips validation and generation.
-        declared = "\x00".join(headers.get(p.name.lower(), "") for p in operation.parameters if p.location == "header")
+        declared = "\x00".join([headers.get(name, "") for name in self.endpoints[id(operation)].header_names])
         raw_key = digest(method.encode(), path.encode(), scope.get("query_string", b""),
                          headers.get("content-type", "").encode("latin-1"), headers.get("prefer", "").encode("latin-1"),
                          declared.encode("latin-1"), raw_body)
