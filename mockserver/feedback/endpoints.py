@@ -58,18 +58,22 @@ def _plans(metrics: list[dict[str, Any]]) -> list[MetricPlan]:
     return plans
 
 
-def _rows(world: FeedbackWorld, body: dict[str, Any], window: TimeRange, paths: frozenset[str] | None = None) -> Rows:
-    """The window's rows, with the payload columns of ``paths`` only (all when None)."""
+def _rows(world: FeedbackWorld, body: dict[str, Any], window: TimeRange, paths: frozenset[str] | None = None,
+          versions: bool = False) -> Rows:
+    """The window's rows, with the payload columns of ``paths`` only (all when None), and their trigger versions
+    when asked for (or when ``trigger_ref`` filters by them)."""
     catalog = world.catalog
     wanted_type = body.get("feedback_type")
     type_mask = np.array([wanted_type is None or t.name == wanted_type for t in catalog.types])
     start_ts, end_ts = window.start.timestamp(), window.end.timestamp()
     first_minute, last_minute = math.floor(start_ts / 60), math.ceil(end_ts / 60)
-    rows = generate_rows(catalog, world.seed, body["project_id"], first_minute, last_minute,
-                         world.weekday * world.volume, world.hour_shape, type_mask, paths, world.memo)
-    keep = (rows.created_at >= start_ts) & (rows.created_at < end_ts)
     ref = body.get("trigger_ref")
+    rows = generate_rows(catalog, world.seed, body["project_id"], first_minute, last_minute,
+                         world.weekday * world.volume, world.hour_shape, type_mask, paths, world.memo,
+                         versions=versions or ref is not None)
+    keep = (rows.created_at >= start_ts) & (rows.created_at < end_ts)
     if ref is not None:
+        assert rows.version_index is not None
         allowed = _matching_refs(catalog, body["project_id"], ref)
         keep &= np.isin(rows.type_index * 1000 + rows.version_index, list(allowed))
     return rows.take(keep)
@@ -135,7 +139,8 @@ def _labels(first: int, granularity: int, n: int, tz: dt.tzinfo) -> list[str]:
 
 def payload_schema(world: FeedbackWorld, body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
     window = resolve_range(body_datetime(body["start"]), body_datetime(body.get("end")), now)  # type: ignore[arg-type]
-    rows = _rows(world, body, window)
+    rows = _rows(world, body, window, versions=True)
+    assert rows.version_index is not None
     limit = int(body.get("sample_limit") or 2000)
     latest: dict[str, int] = {}
     catalog = world.catalog

@@ -44,7 +44,7 @@ class Column:
 class Rows:
     created_at: I64  # epoch seconds
     type_index: I64
-    version_index: I64
+    version_index: I64 | None  # None when not drawn (asked for with ``versions=False``)
     columns: dict[str, Column]
 
     def __len__(self) -> int:
@@ -56,7 +56,8 @@ class Rows:
                          None if c.codes is None else c.codes[mask], c.labels)
             for path, c in self.columns.items()
         }
-        return Rows(self.created_at[mask], self.type_index[mask], self.version_index[mask], columns)
+        versions = None if self.version_index is None else self.version_index[mask]
+        return Rows(self.created_at[mask], self.type_index[mask], versions, columns)
 
 
 def trigger_ref(project_id: str, ftype: FeedbackType, version: str) -> str:
@@ -71,10 +72,11 @@ def project_factor(seed: int, project_id: str) -> float:
 
 def generate_rows(catalog: FeedbackCatalog, seed: int, project_id: str, first_minute: int, last_minute: int,
                   weekday_shape: F64, hour_shape: F64, type_mask: NDArray[np.bool_],
-                  paths: frozenset[str] | None = None, memo: Memo | None = None) -> Rows:
+                  paths: frozenset[str] | None = None, memo: Memo | None = None, versions: bool = True) -> Rows:
     """Every row of the selected feedback types created in minutes ``[first_minute, last_minute)``, with the
     payload columns of ``paths`` (and the leaves they are derived from; every column when None). A leaf's values
-    are keyed by its own place in its type, so leaving others undrawn changes none of them.
+    are keyed by its own place in its type, so leaving others undrawn changes none of them; so are the rows'
+    trigger versions, drawn only with ``versions`` (statistics need them only to filter by ``trigger_ref``).
 
     With a ``memo``, each type's row minutes are kept per UTC day (:func:`_kept_row_minutes`): deciding which
     minutes hold rows is a Poisson draw for every minute of the window, most of them zero, and it is the same
@@ -103,7 +105,7 @@ def generate_rows(catalog: FeedbackCatalog, seed: int, project_id: str, first_mi
                                             first_minute, last_minute, draw)
         ordinal = _places_in_minute(row_minutes)
         parts.append((t, row_minutes, hash_keys(seed, project, type_key, row_minutes, ordinal)))
-    return _assemble(catalog, parts, paths)
+    return _assemble(catalog, parts, paths, versions)
 
 
 def _places_in_minute(row_minutes: I64) -> I64:
@@ -150,7 +152,7 @@ def _drawn_leaves(leaves: tuple[Leaf, ...], paths: frozenset[str] | None) -> lis
 
 
 def _assemble(catalog: FeedbackCatalog, parts: list[tuple[int, I64, NDArray[np.uint64]]],
-              paths: frozenset[str] | None) -> Rows:
+              paths: frozenset[str] | None, with_versions: bool) -> Rows:
     created, types, versions = [], [], []
     sizes = []
     # Every draw of a row is keyed (row key, what, ...): the row key's own mixing is shared by all of them.
@@ -159,9 +161,10 @@ def _assemble(catalog: FeedbackCatalog, parts: list[tuple[int, I64, NDArray[np.u
         ftype = catalog.types[t]
         created.append(row_minutes * 60 + (hash_more(row, _SECOND) % np.uint64(60)).astype(np.int64))
         types.append(np.full(len(keys), t, dtype=np.int64))
-        shares = np.cumsum([share for _, share in ftype.versions])
-        versions.append(np.minimum(np.searchsorted(shares, uniform(hash_more(row, _VERSION)), side="right"),
-                                   len(shares) - 1).astype(np.int64))
+        if with_versions:
+            shares = np.cumsum([share for _, share in ftype.versions])
+            versions.append(np.minimum(np.searchsorted(shares, uniform(hash_more(row, _VERSION)), side="right"),
+                                       len(shares) - 1).astype(np.int64))
         sizes.append(len(keys))
     total = sum(sizes)
     result: dict[str, Column] = {}
@@ -172,7 +175,9 @@ def _assemble(catalog: FeedbackCatalog, parts: list[tuple[int, I64, NDArray[np.u
         for index in _drawn_leaves(leaves, paths):
             leaf = leaves[index]
             drawn = _draw(leaf, hash_more(row, _LEAF, index), values)
-            present = uniform(hash_more(row, _PRESENT, index)) < leaf.present
+            # A uniform draw lies in (0, 1): a leaf always present needs no draw to say so.
+            present = uniform(hash_more(row, _PRESENT, index)) < leaf.present if leaf.present < 1.0 \
+                else np.ones(size, dtype=bool)
             if paths is None or leaf.path in paths:  # a leaf drawn only for what derives from it is not a column
                 column = result.get(leaf.path)
                 if column is None:
@@ -189,7 +194,7 @@ def _assemble(catalog: FeedbackCatalog, parts: list[tuple[int, I64, NDArray[np.u
     return Rows(
         created_at=np.concatenate(created) if created else empty,
         type_index=np.concatenate(types) if types else empty,
-        version_index=np.concatenate(versions) if versions else empty,
+        version_index=(np.concatenate(versions) if versions else empty) if with_versions else None,
         columns=result,
     )
 
