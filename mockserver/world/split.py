@@ -55,12 +55,17 @@ def split_tree(totals: I64, weights: F64, keys: U64) -> I64:
         start = np.array([s for s, _, _ in splits])
         mid = np.array([m for _, m, _ in splits])
         end = np.array([e for _, _, e in splits])
-        whole = cumulative[:, end] - cumulative[:, start]
-        left = cumulative[:, mid] - cumulative[:, start]
+        segment_total = counts[:, start]
+        # Only segments holding events are drawn (a split of nothing is nothing): with a few events a day most
+        # deep segments are empty. Each draw is keyed by its own coordinates, so skipping others changes none.
+        row, split = np.nonzero(segment_total)
+        first = cumulative[row, start[split]]
+        whole = cumulative[row, end[split]] - first
+        left = cumulative[row, mid[split]] - first
         with np.errstate(invalid="ignore", divide="ignore"):
             p = np.where(whole > 0, left / whole, 0.5)
-        segment_total = counts[:, start]
-        drawn = binomial(segment_total, p, hash_keys(keys[:, None], level, start[None, :]))
+        drawn = np.zeros(segment_total.shape, dtype=np.int64)
+        drawn[row, split] = binomial(segment_total[row, split], p, hash_keys(keys[row], level, start[split]))
         counts[:, mid] = segment_total - drawn
         counts[:, start] = drawn
     return counts[:, :parts]
@@ -88,7 +93,7 @@ def split_where_uneven(totals: I64, weights: F64, keys: U64, values: F64) -> I64
     for level in range(len(_levels(parts))):
         # A segment [start, end) is split at its middle (as ``_levels`` halves it) when its values change.
         uneven = changes[open_rows, open_end] - changes[open_rows, open_start + 1] > 0
-        go = uneven & (open_end - open_start > 1)
+        go = uneven & (open_end - open_start > 1) & (counts[open_rows, open_start] > 0)  # nothing to split: done
         r, a, b = open_rows[go], open_start[go], open_end[go]
         m = (a + b) // 2
         if not len(r):
