@@ -24,7 +24,7 @@ from mockserver.feedback.request import (
     zone,
 )
 from mockserver.feedback.rows import Rows, generate_rows, trigger_ref
-from mockserver.feedback.stats import DEFAULT_AGGREGATIONS, MetricPlan, bucket_aggregates, window_aggregates
+from mockserver.feedback.stats import DEFAULT_AGGREGATIONS, MetricPlan, aggregates
 from mockserver.world.calendar import wall_texts
 from mockserver.world.world import Memo
 
@@ -113,14 +113,9 @@ def feedback_stats(world: FeedbackWorld, body: dict[str, Any], now: dt.datetime)
     # Every timestamp fits in 40 bits, so any granularity past 2**62 buckets exactly as 2**62
     # does; capping keeps the arithmetic inside int64 (the response still reports the request's).
     bucket_index = (rows.created_at - first) // min(granularity, _INT64_SAFE)
-    labels = _labels(first, granularity, n_buckets, tz)
-    return {
-        **head,
-        "granularity": granularity,
-        "timezone": timezone_name,
-        "buckets": bucket_aggregates(rows, bucket_index, n_buckets, plans, labels),
-        "window_stats": window_aggregates(rows, plans),
-    }
+    buckets, window_stats = aggregates(rows, bucket_index, n_buckets, plans, _labels(first, granularity, n_buckets, tz))
+    return {**head, "granularity": granularity, "timezone": timezone_name, "buckets": buckets,
+            "window_stats": window_stats}
 
 
 def _labels(first: int, granularity: int, n: int, tz: dt.tzinfo) -> list[str]:
