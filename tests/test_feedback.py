@@ -402,6 +402,30 @@ def test_values_sorted_by_group_are_those_of_a_two_key_sort(data: st.DataObject)
     assert np.array_equal(sorted_values.view(np.int64), values[order].view(np.int64)), "bit for bit (0.0 vs -0.0)"
 
 
+@given(st.data())
+def test_min_max_read_off_the_shared_sort_equal_an_elementwise_reduction(data: st.DataObject) -> None:
+    """With percentiles asked for, a metric's values are sorted per bucket once, and min and max are read off
+    that sort; they must be the very floats (0.0 vs -0.0 included) that ``np.minimum.at`` / ``np.maximum.at``
+    give, for the buckets and for the window."""
+    import numpy as np
+
+    from mockserver.feedback.stats import Extracted, MetricPlan, _metric_rows, _reduce
+
+    n_groups = data.draw(st.sampled_from([1, 3, 50]))
+    size = data.draw(st.integers(0, 200))
+    values = np.array(data.draw(st.lists(st.sampled_from([0.0, -0.0, 0.5, 1.0, float("nan")]) | st.floats(-1e3, 1e3),
+                                         min_size=size, max_size=size)), dtype=np.float64)
+    groups = np.array(data.draw(st.lists(st.integers(0, n_groups - 1), min_size=size, max_size=size)), dtype=np.int64)
+    extracted = Extracted(values, ~np.isnan(values))
+    plain = MetricPlan("x", "x", "numeric", ("min", "max", "count"), ())
+    sorted_too = MetricPlan("x", "x", "numeric", ("min", "max", "count"), (("p50", 0.5),))
+    for window in (False, True):
+        expected = _reduce(_metric_rows(extracted, groups, plain), plain, n_groups, window=window)
+        got = _reduce(_metric_rows(extracted, groups, sorted_too), sorted_too, n_groups, window=window)
+        for key in ("min", "max", "count"):
+            assert got[key].tobytes() == expected[key].tobytes(), (key, window)
+
+
 FEEDBACK_MEMO: Any = None
 
 

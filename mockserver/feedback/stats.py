@@ -83,11 +83,10 @@ def _mixed_zeros(values: F64) -> bool:
     return bool(zeros.any() and not zeros.all())
 
 
-def _group_percentiles(values: F64, groups: I64, n_groups: int, levels: list[float],
-                       order: I64 | None = None) -> list[F64]:
-    """Linear interpolation at level * (n - 1) within each group; NaN for empty groups."""
-    sorted_values, sorted_groups = _sorted_by_group(values, groups, n_groups, order)
-    counts = np.bincount(sorted_groups, minlength=n_groups)
+def _group_percentiles(sorted_values: F64, counts: I64, levels: list[float]) -> list[F64]:
+    """Linear interpolation at level * (n - 1) within each group (``sorted_values``: the groups' values one group
+    after another, each ascending; ``counts`` per group); NaN for empty groups."""
+    n_groups = len(counts)
     starts = np.cumsum(counts) - counts
     out = []
     has = counts > 0
@@ -126,18 +125,25 @@ def _metric_rows(extracted: Extracted, bucket_index: I64, plan: MetricPlan) -> _
     return _MetricRows(values, value_groups, counted, order)
 
 
-def _reduce(rows: _MetricRows, groups: I64 | None, n_groups: int, plan: MetricPlan) -> dict[str, F64]:
-    """Every aggregation and percentile of one metric per group (NaN where undefined); ``groups`` None: the
-    rows' own buckets, else one group (the window)."""
+def _reduce(rows: _MetricRows, plan: MetricPlan, n_groups: int, *, window: bool = False) -> dict[str, F64]:
+    """Every aggregation and percentile of one metric per bucket (NaN where undefined), or with ``window`` over
+    all the rows as one group."""
     values = rows.values
-    if groups is None:
-        value_groups, counted_groups = rows.value_groups, rows.counted_groups
+    if window:
+        n_groups = 1
+        value_groups = np.zeros(len(values), dtype=np.int64)
+        counted_groups = np.zeros(len(rows.counted_groups), dtype=np.int64)
     else:
-        value_groups, counted_groups = np.zeros(len(values), dtype=np.int64), np.zeros(len(rows.counted_groups),
-                                                                                        dtype=np.int64)
-    count_values = np.bincount(counted_groups, minlength=n_groups).astype(np.float64)
-    numeric_count = np.bincount(value_groups, minlength=n_groups).astype(np.float64)
+        value_groups, counted_groups = rows.value_groups, rows.counted_groups
+    value_counts = np.bincount(value_groups, minlength=n_groups)
+    numeric_count = value_counts.astype(np.float64)
+    counted_are_valued = rows.counted_groups is rows.value_groups  # every row with a value has a number
+    count_values = numeric_count if counted_are_valued else \
+        np.bincount(counted_groups, minlength=n_groups).astype(np.float64)
     sums = np.bincount(value_groups, weights=values, minlength=n_groups)
+    # With percentiles the values are sorted per group anyway; without a mix of 0.0 and -0.0 (``order`` is then
+    # known) equal values are equal bits, so each group's first and last value are its min and max exactly.
+    ordered = _sorted_by_group(values, value_groups, n_groups, rows.order)[0] if plan.percentiles else None
     result: dict[str, F64] = {}
     for aggregation in plan.aggregations:
         if aggregation == "count":
@@ -148,17 +154,21 @@ def _reduce(rows: _MetricRows, groups: I64 | None, n_groups: int, plan: MetricPl
             with np.errstate(invalid="ignore", divide="ignore"):
                 result["avg"] = np.where(numeric_count > 0, sums / np.maximum(numeric_count, 1), np.nan)
         elif aggregation in ("min", "max"):
-            extreme = np.full(n_groups, np.inf if aggregation == "min" else -np.inf)
-            (np.minimum if aggregation == "min" else np.maximum).at(extreme, value_groups, values)
+            if ordered is not None and rows.order is not None and len(values):
+                first = np.cumsum(value_counts) - value_counts
+                at = np.minimum(first if aggregation == "min" else first + value_counts - 1, len(values) - 1)
+                extreme = ordered[at]
+            else:
+                extreme = np.full(n_groups, np.inf if aggregation == "min" else -np.inf)
+                (np.minimum if aggregation == "min" else np.maximum).at(extreme, value_groups, values)
             result[aggregation] = np.where(numeric_count > 0, extreme, np.nan)
         elif aggregation == "count_true":
             result["count_true"] = np.bincount(value_groups, weights=(values == 1.0), minlength=n_groups).astype(np.float64)
         elif aggregation == "count_false":
             result["count_false"] = np.bincount(value_groups, weights=(values == 0.0), minlength=n_groups).astype(np.float64)
-    if plan.percentiles:
+    if ordered is not None:
         levels = [level for _, level in plan.percentiles]
-        for (key, _), column in zip(plan.percentiles, _group_percentiles(values, value_groups, n_groups, levels,
-                                                                          rows.order)):
+        for (key, _), column in zip(plan.percentiles, _group_percentiles(ordered, value_counts, levels)):
             result[key] = column
     return result
 
@@ -177,7 +187,7 @@ def _bucket_rows(picked: list[_MetricRows], bucket_index: I64, n_buckets: int, p
                  labels: list[str]) -> list[dict[str, Any]]:
     columns: list[tuple[str, list[Any]]] = [("timestamp", labels)]
     for plan, metric_rows in zip(plans, picked):
-        reduced = _reduce(metric_rows, None, n_buckets, plan)
+        reduced = _reduce(metric_rows, plan, n_buckets)
         for key, values in reduced.items():
             zero = key in _ZERO_WHEN_EMPTY
             if key in ("count", "count_true", "count_false"):
@@ -194,7 +204,7 @@ def _bucket_rows(picked: list[_MetricRows], bucket_index: I64, n_buckets: int, p
 def _window_stats(picked: list[_MetricRows], plans: list[MetricPlan]) -> dict[str, dict[str, float | None]]:
     stats: dict[str, dict[str, float | None]] = {}
     for plan, metric_rows in zip(plans, picked):
-        reduced = _reduce(metric_rows, np.zeros(0, dtype=np.int64), 1, plan)
+        reduced = _reduce(metric_rows, plan, 1, window=True)
         entry = stats.setdefault(plan.slug, {})
         for key, values in reduced.items():
             value = float(values[0])
