@@ -454,3 +454,33 @@ def test_rows_from_kept_days_equal_rows_drawn_for_the_window(first: int, minutes
         other = kept.columns[path]
         assert np.array_equal(column.numbers, other.numbers, equal_nan=True) if column.numbers is not None \
             else np.array_equal(column.codes, other.codes)
+
+
+@given(start_minute=st.integers(28_000_000, 28_400_000), minutes=st.integers(1, 3 * 1440),
+       granularity=st.sampled_from([None, 60, 120, 300, 3600, 86400, 90, 45]), offset=st.sampled_from([0, 0, 17]))
+def test_rows_seconds_are_skipped_only_where_they_cannot_change_the_answer(
+        start_minute: int, minutes: int, granularity: int | None, offset: int) -> None:
+    """A window and buckets on whole minutes need no row's second (each minute's rows share a bucket); the
+    statistics must be the very bytes of the ones drawn with every second."""
+    from unittest import mock
+
+    import numpy as np
+    import orjson
+
+    from mockserver.feedback import endpoints
+    from mockserver.feedback.catalog import load_feedback_catalog
+    from mockserver.paths import FIXTURES_DIR
+
+    world = endpoints.FeedbackWorld(load_feedback_catalog(FIXTURES_DIR / "feedback.yaml"), 3, np.ones(7),
+                                    np.ones(24))
+    start = dt.datetime.fromtimestamp(start_minute * 60 + offset, UTC)
+    body: dict[str, Any] = {"project_id": "acme/evals", "start": start.isoformat(),
+                            "end": (start + dt.timedelta(minutes=minutes)).isoformat(),
+                            "metrics": [{"json_path": "output.score", "aggregations": ["avg", "min", "count"],
+                                         "percentiles": [50]}]}
+    if granularity is not None:
+        body["granularity"] = granularity
+    now = dt.datetime(2026, 1, 1, tzinfo=UTC)
+    skipped = orjson.dumps(endpoints.feedback_stats(world, body, now))
+    with mock.patch.object(endpoints, "_seconds_matter", lambda *args: True):
+        assert orjson.dumps(endpoints.feedback_stats(world, body, now)) == skipped

@@ -59,9 +59,10 @@ def _plans(metrics: list[dict[str, Any]]) -> list[MetricPlan]:
 
 
 def _rows(world: FeedbackWorld, body: dict[str, Any], window: TimeRange, paths: frozenset[str] | None = None,
-          versions: bool = False) -> Rows:
-    """The window's rows, with the payload columns of ``paths`` only (all when None), and their trigger versions
-    when asked for (or when ``trigger_ref`` filters by them)."""
+          versions: bool = False, seconds: bool = True) -> Rows:
+    """The window's rows, with the payload columns of ``paths`` only (all when None), their trigger versions
+    when asked for (or when ``trigger_ref`` filters by them), and their seconds unless ``seconds`` is False (then
+    ``created_at`` is each row's minute, enough when the window starts and ends on a minute)."""
     catalog = world.catalog
     wanted_type = body.get("feedback_type")
     type_mask = np.array([wanted_type is None or t.name == wanted_type for t in catalog.types])
@@ -70,7 +71,7 @@ def _rows(world: FeedbackWorld, body: dict[str, Any], window: TimeRange, paths: 
     ref = body.get("trigger_ref")
     rows = generate_rows(catalog, world.seed, body["project_id"], first_minute, last_minute,
                          world.weekday * world.volume, world.hour_shape, type_mask, paths, world.memo,
-                         versions=versions or ref is not None)
+                         versions=versions or ref is not None, seconds=seconds)
     keep = (rows.created_at >= start_ts) & (rows.created_at < end_ts)
     if ref is not None:
         assert rows.version_index is not None
@@ -109,13 +110,22 @@ def feedback_stats(world: FeedbackWorld, body: dict[str, Any], now: dt.datetime)
     if first < _FIRST_INSTANT:
         raise FeedbackError(f"granularity {granularity} would start the first bucket before year 1")
     n_buckets = max(0, math.ceil((end_ts - first) / granularity))
-    rows = _rows(world, body, window, frozenset(plan.json_path for plan in plans))
     # Every timestamp fits in 40 bits, so any granularity past 2**62 buckets exactly as 2**62
     # does; capping keeps the arithmetic inside int64 (the response still reports the request's).
-    bucket_index = (rows.created_at - first) // min(granularity, _INT64_SAFE)
+    step = min(granularity, _INT64_SAFE)
+    rows = _rows(world, body, window, frozenset(plan.json_path for plan in plans),
+                 seconds=_seconds_matter(start_ts, end_ts, first, step))
+    bucket_index = (rows.created_at - first) // step
     buckets, window_stats = aggregates(rows, bucket_index, n_buckets, plans, _labels(first, granularity, n_buckets, tz))
     return {**head, "granularity": granularity, "timezone": timezone_name, "buckets": buckets,
             "window_stats": window_stats}
+
+
+def _seconds_matter(start_ts: float, end_ts: float, first: int, step: int) -> bool:
+    """Whether a row's second within its minute can change the answer: not when the window starts and ends on a
+    minute (every row of its minutes is inside) and buckets start on minutes and span whole minutes (a minute's
+    rows share a bucket)."""
+    return not (start_ts % 60 == 0 and end_ts % 60 == 0 and first % 60 == 0 and step % 60 == 0)
 
 
 def _labels(first: int, granularity: int, n: int, tz: dt.tzinfo) -> list[str]:

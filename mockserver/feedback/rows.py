@@ -42,7 +42,7 @@ class Column:
 
 @dataclass(frozen=True, slots=True)
 class Rows:
-    created_at: I64  # epoch seconds
+    created_at: I64  # epoch seconds (the row's minute's start when drawn with ``seconds=False``)
     type_index: I64
     version_index: I64 | None  # None when not drawn (asked for with ``versions=False``)
     columns: dict[str, Column]
@@ -72,11 +72,14 @@ def project_factor(seed: int, project_id: str) -> float:
 
 def generate_rows(catalog: FeedbackCatalog, seed: int, project_id: str, first_minute: int, last_minute: int,
                   weekday_shape: F64, hour_shape: F64, type_mask: NDArray[np.bool_],
-                  paths: frozenset[str] | None = None, memo: Memo | None = None, versions: bool = True) -> Rows:
+                  paths: frozenset[str] | None = None, memo: Memo | None = None, versions: bool = True,
+                  seconds: bool = True) -> Rows:
     """Every row of the selected feedback types created in minutes ``[first_minute, last_minute)``, with the
     payload columns of ``paths`` (and the leaves they are derived from; every column when None). A leaf's values
     are keyed by its own place in its type, so leaving others undrawn changes none of them; so are the rows'
-    trigger versions, drawn only with ``versions`` (statistics need them only to filter by ``trigger_ref``).
+    trigger versions, drawn only with ``versions`` (statistics need them only to filter by ``trigger_ref``), and
+    the second of each row's minute, drawn only with ``seconds`` (a window and buckets on whole minutes do not
+    need it: every row of a minute falls in the same bucket).
 
     With a ``memo``, each type's row minutes are kept per UTC day (:func:`_kept_row_minutes`): deciding which
     minutes hold rows is a Poisson draw for every minute of the window, most of them zero, and it is the same
@@ -105,7 +108,7 @@ def generate_rows(catalog: FeedbackCatalog, seed: int, project_id: str, first_mi
                                             first_minute, last_minute, draw)
         ordinal = _places_in_minute(row_minutes)
         parts.append((t, row_minutes, hash_keys(seed, project, type_key, row_minutes, ordinal)))
-    return _assemble(catalog, parts, paths, versions)
+    return _assemble(catalog, parts, paths, versions, seconds)
 
 
 def _places_in_minute(row_minutes: I64) -> I64:
@@ -152,14 +155,15 @@ def _drawn_leaves(leaves: tuple[Leaf, ...], paths: frozenset[str] | None) -> lis
 
 
 def _assemble(catalog: FeedbackCatalog, parts: list[tuple[int, I64, NDArray[np.uint64]]],
-              paths: frozenset[str] | None, with_versions: bool) -> Rows:
+              paths: frozenset[str] | None, with_versions: bool, with_seconds: bool) -> Rows:
     created, types, versions = [], [], []
     sizes = []
     # Every draw of a row is keyed (row key, what, ...): the row key's own mixing is shared by all of them.
     mixed = [hash_keys(keys) for _, _, keys in parts]
     for (t, row_minutes, keys), row in zip(parts, mixed):
         ftype = catalog.types[t]
-        created.append(row_minutes * 60 + (hash_more(row, _SECOND) % np.uint64(60)).astype(np.int64))
+        created.append(row_minutes * 60 + (hash_more(row, _SECOND) % np.uint64(60)).astype(np.int64) if with_seconds
+                       else row_minutes * 60)
         types.append(np.full(len(keys), t, dtype=np.int64))
         if with_versions:
             shares = np.cumsum([share for _, share in ftype.versions])
