@@ -77,11 +77,12 @@ class BucketSeries:
 def held_bytes(*arrays: NDArray[Any]) -> int:
     """The memory these arrays keep alive: a view keeps its whole base, and an array (or base) held twice counts
     once."""
-    held = {}
+    held: dict[int, int] = {}
     for array in arrays:
-        owner = array.base if isinstance(array.base, np.ndarray) else array
-        held[id(owner)] = owner
-    return sum(int(owner.nbytes) for owner in held.values())
+        base = array.base
+        owner = base if isinstance(base, np.ndarray) else array
+        held[id(owner)] = owner.nbytes
+    return sum(held.values())
 
 
 class _DayPlan:
