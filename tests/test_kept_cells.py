@@ -155,3 +155,29 @@ def test_a_windows_brief_figures_never_push_the_memos_runs_out() -> None:
     first_day, last_day = firsts[0] - 30, firsts[-1] + 29  # the first previous window .. the last window
     assert len(runs) == last_day // CELL_DAYS - first_day // CELL_DAYS + 1, "every run drawn once and still kept"
     assert world._brief.size <= world_module.BRIEF_BYTES and len(world._brief.entries) < 100
+
+
+@settings(max_examples=40, deadline=None)
+@given(scenario=st.sampled_from(["baseline", "incident"]), first=st.integers(20_400, 20_500), days=st.integers(1, 40),
+       data=st.data())
+def test_figures_asked_together_are_the_figures_asked_alone(scenario: str, first: int, days: int,
+                                                            data: st.DataObject) -> None:
+    """A dashboard computes its panels' window latency in one pass (``window_figures_of``); each panel's figures
+    must be the very floats it gets alone."""
+    from mockserver.analytics.measures import FigureAsk, window_figures, window_figures_of
+
+    world = BOOK.get(3, scenario)
+    table = world.integrations
+    window = Window(first, first + days - 1)
+    asks = []
+    for span in (window, window.previous(), window):
+        cells = day_cells(table, span, world.params, True, world)
+        rows = np.array(sorted(data.draw(st.sets(st.integers(0, len(table) - 1), min_size=1))), dtype=np.int64)
+        groups = data.draw(st.integers(1, 4))
+        group = np.array([data.draw(st.integers(0, groups - 1)) for _ in rows], dtype=np.int64) if groups > 1 else None
+        asks.append(FigureAsk(cells, rows, span, group, groups))
+    together = window_figures_of(asks, world.seed)
+    for ask, stats in zip(asks, together):
+        alone = window_figures(ask.days, ask.rows, world.seed, ask.window, ask.group, ask.groups)
+        for name in ("percentiles", "avg", "max"):
+            assert getattr(stats, name).tobytes() == getattr(alone, name).tobytes(), name

@@ -10,12 +10,13 @@ ignores ``mode``.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from numpy.typing import NDArray
 
 from mockserver.analytics.measures import (
+    FigureAsk,
     Series,
     Totals,
     kept_totals,
@@ -24,11 +25,12 @@ from mockserver.analytics.measures import (
     rate_pct_of,
     summarize,
     timeseries,
-    window_figures,
+    window_figures_of,
     window_totals,
 )
 from mockserver.analytics.query import FIRST_DAY, AnalyticsQuery
 from mockserver.world.calendar import Granularity, Window, bucket_labels
+from mockserver.world.latency import LatencyStats
 from mockserver.world.traffic import BucketSeries, day_cells
 from mockserver.world.world import World
 
@@ -82,6 +84,8 @@ def _all_totals(world: World, window: Window) -> Totals:
 def _subset(world: World, window: Window, filters: dict[str, str | None]) -> Totals:
     totals = _all_totals(world, window)
     chosen = _leaves(world, filters)
+    if len(chosen) == len(totals.leaves):  # no filter: every leaf, in order (a 365-day copy is a megabyte)
+        return totals
     days = totals.days
     subset = None if days is None else replace(days, leaves=chosen, counts=days.counts[chosen], m1=days.m1[chosen],
                                                m2=days.m2[chosen], hi=days.hi[chosen], lo=days.lo[chosen])
@@ -138,12 +142,25 @@ def _latency(s: Series, world: World, query: AnalyticsQuery) -> list[Row]:
     ]
 
 
-def _figures(world: World, totals: Totals, window: Window) -> dict[str, float]:
+# A panel needing window latency says which figures it needs (``FigureAsk``) and builds its rows from them: alone
+# it asks for them itself; in the dashboard the panels' figures are computed in one pass (``window_figures_of``).
+Panel = tuple[list[FigureAsk], Callable[[list[LatencyStats]], list[Row]]]
+
+
+def _answered(world: World, panel: Panel) -> list[Row]:
+    asks, build = panel
+    return build(window_figures_of(asks, world.seed))
+
+
+def _every_row(totals: Totals, window: Window) -> FigureAsk:
+    return FigureAsk(totals.days, np.arange(len(totals.leaves)), window)
+
+
+def _figures(world: World, totals: Totals, stats: LatencyStats) -> dict[str, float]:
     table = world.integrations
     kinds = table.kind[totals.leaves]
     invocations = int(totals.counts.sum())
     failures = int(totals.counts[np.isin(kinds, FAILURES)].sum())
-    stats = window_figures(totals.days, np.arange(len(totals.leaves)), world.seed, window)
     return {
         "invocations": invocations,
         "failures": failures,
@@ -153,19 +170,28 @@ def _figures(world: World, totals: Totals, window: Window) -> dict[str, float]:
     }
 
 
-def summary_rows(world: World, query: AnalyticsQuery) -> list[Row]:
+def _summary(world: World, query: AnalyticsQuery) -> Panel:
     filters = _only(query, *FILTERS)
-    current = _figures(world, _subset(world, query.window, filters), query.window)
-    previous = _figures(world, _subset(world, query.window.previous(), filters), query.window.previous())
-    row: Row = {}
-    for name in ("invocations", "failures", "success_rate_pct", "avg_latency_ms", "p95_latency_ms"):
-        row[f"current_{name}"] = current[name]
-        row[f"previous_{name}"] = previous[name]
-        row[f"pct_change_{name}"] = pct_change(current[name], previous[name])
-    return [row]
+    windows = (query.window, query.window.previous())
+    totals = [_subset(world, window, filters) for window in windows]
+
+    def build(stats: list[LatencyStats]) -> list[Row]:
+        current, previous = (_figures(world, t, figures) for t, figures in zip(totals, stats))
+        row: Row = {}
+        for name in ("invocations", "failures", "success_rate_pct", "avg_latency_ms", "p95_latency_ms"):
+            row[f"current_{name}"] = current[name]
+            row[f"previous_{name}"] = previous[name]
+            row[f"pct_change_{name}"] = pct_change(current[name], previous[name])
+        return [row]
+
+    return [_every_row(t, window) for t, window in zip(totals, windows)], build
 
 
-def _grouped(world: World, totals: Totals, dim: str, window: Window) -> list[Row]:
+def summary_rows(world: World, query: AnalyticsQuery) -> list[Row]:
+    return _answered(world, _summary(world, query))
+
+
+def _grouped(world: World, totals: Totals, dim: str, window: Window) -> Panel:
     table = world.integrations
     labels = table.dims[dim][totals.leaves]
     kinds = table.kind[totals.leaves]
@@ -175,29 +201,40 @@ def _grouped(world: World, totals: Totals, dim: str, window: Window) -> list[Row
     def total(weights: NDArray[np.generic]) -> NDArray[np.float64]:
         return np.bincount(group, weights=weights, minlength=size).astype(np.float64)
 
-    invocations = total(totals.counts).astype(np.int64)
-    successful = total(np.where(kinds == "success", totals.counts, 0)).astype(np.int64)
-    vendor = total(np.where(kinds == "vendor_error", totals.counts, 0)).astype(np.int64)
-    exceptions = total(np.where(kinds == "exception", totals.counts, 0)).astype(np.int64)
-    rates = rate_pct(successful, invocations)
-    p95 = window_figures(totals.days, np.arange(len(totals.leaves)), world.seed, window, group, size).p95
-    rows = [
-        {dim: str(name), "invocations": n, "successful": ok, "vendor_errors": v, "exceptions": e,
-         "success_rate_pct": r, "p95_latency_ms": p}
-        for name, n, ok, v, e, r, p in zip(names.tolist(), invocations.tolist(), successful.tolist(), vendor.tolist(),
-                                           exceptions.tolist(), rates.tolist(), p95.tolist())
-        if n > 0
-    ]
-    rows.sort(key=lambda row: (-row["invocations"], row[dim]))
-    return rows
+    def build(stats: list[LatencyStats]) -> list[Row]:
+        invocations = total(totals.counts).astype(np.int64)
+        successful = total(np.where(kinds == "success", totals.counts, 0)).astype(np.int64)
+        vendor = total(np.where(kinds == "vendor_error", totals.counts, 0)).astype(np.int64)
+        exceptions = total(np.where(kinds == "exception", totals.counts, 0)).astype(np.int64)
+        rates = rate_pct(successful, invocations)
+        rows = [
+            {dim: str(name), "invocations": n, "successful": ok, "vendor_errors": v, "exceptions": e,
+             "success_rate_pct": r, "p95_latency_ms": p}
+            for name, n, ok, v, e, r, p in zip(names.tolist(), invocations.tolist(), successful.tolist(),
+                                               vendor.tolist(), exceptions.tolist(), rates.tolist(),
+                                               stats[0].p95.tolist())
+            if n > 0
+        ]
+        rows.sort(key=lambda row: (-row["invocations"], row[dim]))
+        return rows
+
+    return [FigureAsk(totals.days, np.arange(len(totals.leaves)), window, group, size)], build
 
 
-def by_integration_rows(world: World, query: AnalyticsQuery) -> list[Row]:
+def _by_integration(world: World, query: AnalyticsQuery) -> Panel:
     return _grouped(world, _subset(world, query.window, _only(query, "mode", "slug")), "integration_key", query.window)
 
 
-def by_mode_rows(world: World, query: AnalyticsQuery) -> list[Row]:
+def _by_mode(world: World, query: AnalyticsQuery) -> Panel:
     return _grouped(world, _subset(world, query.window, _only(query, "integration_key", "slug")), "mode", query.window)
+
+
+def by_integration_rows(world: World, query: AnalyticsQuery) -> list[Row]:
+    return _answered(world, _by_integration(world, query))
+
+
+def by_mode_rows(world: World, query: AnalyticsQuery) -> list[Row]:
+    return _answered(world, _by_mode(world, query))
 
 
 def error_breakdown_rows(world: World, query: AnalyticsQuery) -> list[Row]:
@@ -221,12 +258,16 @@ def error_breakdown_rows(world: World, query: AnalyticsQuery) -> list[Row]:
 
 def dashboard(world: World, query: AnalyticsQuery) -> Row:
     series = _series(world, query)
+    panels = {"summary": _summary(world, query), "by_integration": _by_integration(world, query),
+              "by_mode": _by_mode(world, query)}
+    figures = iter(window_figures_of([ask for asks, _ in panels.values() for ask in asks], world.seed))
+    built = {name: build([next(figures) for _ in asks]) for name, (asks, build) in panels.items()}
     return {
-        "summary": summary_rows(world, query),
+        "summary": built["summary"],
         "usage": _usage(series),
         "success_rate": _success_rate(series),
         "latency": _latency(series, world, query),
-        "by_integration": by_integration_rows(world, query),
-        "by_mode": by_mode_rows(world, query),
+        "by_integration": built["by_integration"],
+        "by_mode": built["by_mode"],
         "error_breakdown": error_breakdown_rows(world, query),
     }
