@@ -152,6 +152,10 @@ def test_dashboard_panels_agree_with_the_standalone_operations(seed: int, window
     world = S.world(seed)
     query = _query(window, tool_type=tool_type, revision_id=None)
     board = tools_dashboard.dashboard(world, query)
+    # The dashboard measures the tools once for two panels; each panel is what it is alone.
+    assert board["top_tools"] == tools_dashboard._top_tools(world, query)
+    assert board["health_matrix"] == tools_dashboard._health_matrix(world, query)
+    assert board["summary"] == [tools_dashboard._summary(world, query)]
     by_tool = tools.usage_by_tool(world, query)
     assert [(r["tool_id"], r["invocations"], r["error_count"]) for r in board["top_tools"]] == \
         [(r["tool_id"], r["invocations"], r["failed"]) for r in by_tool]

@@ -21,6 +21,7 @@ from mockserver.analytics import tools
 from mockserver.analytics.measures import pct_change
 from mockserver.analytics.query import AnalyticsQuery
 from mockserver.world.calendar import Granularity, Window, iso_instant
+from mockserver.world.catalog import Tool
 from mockserver.world.rng import hash_keys, standard_normal, uniform
 from mockserver.world.traffic import series
 from mockserver.world.world import World
@@ -53,11 +54,14 @@ def _summary(world: World, query: AnalyticsQuery) -> Row:
     return row
 
 
-def _top_tools(world: World, query: AnalyticsQuery) -> list[Row]:
+PerTool = list[tuple[Tool, tools.Measures]]
+
+
+def _top_tools(world: World, query: AnalyticsQuery, per_tool: PerTool | None = None) -> list[Row]:
     limited = AnalyticsQuery(query.window, query.granularity, query.filters,
                              {"limit": query.options.get("top_tools_limit") or 10})
     rows = []
-    measured = {tool.id: m for tool, m in tools._per_tool(world, query)}
+    measured = {tool.id: m for tool, m in (per_tool if per_tool is not None else tools._per_tool(world, query))}
     for by_tool in tools.usage_by_tool(world, limited):
         m = measured[by_tool["tool_id"]]
         rows.append({"tool_id": by_tool["tool_id"], "tool_name": by_tool["tool_name"], "tool_type": by_tool["tool_type"],
@@ -66,10 +70,11 @@ def _top_tools(world: World, query: AnalyticsQuery) -> list[Row]:
     return rows
 
 
-def _health_matrix(world: World, query: AnalyticsQuery) -> list[Row]:
+def _health_matrix(world: World, query: AnalyticsQuery, per_tool: PerTool | None = None) -> list[Row]:
     floor = int(query.options.get("min_invocations") or 10)
     ceiling = float(query.options.get("latency_ceiling_ms") or 5000.0)
-    measured = [(tool, m) for tool, m in tools._per_tool(world, query) if m.invocations >= floor]
+    every = per_tool if per_tool is not None else tools._per_tool(world, query)
+    measured = [(tool, m) for tool, m in every if m.invocations >= floor]
     # As reliability/error-trend filtered to each tool (its leaves among the filtered ones), all at once.
     trends = tools.error_trends(world, query.window, [m.rows for _, m in measured])
     rows = []
@@ -147,5 +152,6 @@ def _events(world: World, placed: list[tuple[int, int, int]], agents: dict[str, 
 
 
 def dashboard(world: World, query: AnalyticsQuery) -> Row:
-    return {"summary": [_summary(world, query)], "top_tools": _top_tools(world, query),
-            "health_matrix": _health_matrix(world, query), "recent_errors": _recent_errors(world, query)}
+    per_tool = tools._per_tool(world, query)  # top tools and the health matrix read the same measures: once
+    return {"summary": [_summary(world, query)], "top_tools": _top_tools(world, query, per_tool),
+            "health_matrix": _health_matrix(world, query, per_tool), "recent_errors": _recent_errors(world, query)}
