@@ -509,7 +509,7 @@ http {{
 
 
 def _nginx(prefix: Path, port: int, location: str, upstream: str = "") -> subprocess.Popen[bytes] | None:
-    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    nginx = _nginx_binary()
     if nginx is None:
         return None
     (prefix / "nginx.conf").write_text(NGINX_FIXED.format(prefix=prefix, port=port, location=location,
@@ -537,7 +537,7 @@ def _ceiling(workload: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 def _replicas(workload: list[dict[str, Any]], warm: list[dict[str, Any]] | None) -> dict[str, Any] | None:
     """The workload through nginx to three sandbox replicas (one worker each)."""
-    if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
+    if _nginx_binary() is None:
         return None
     started = [_sandbox("--no-access-log") for _ in range(3)]
     try:
@@ -559,10 +559,47 @@ def _replicas(workload: list[dict[str, Any]], warm: list[dict[str, Any]] | None)
             _stop(process)
 
 
+# Debian packages of the tools the bench drives: wrk (the load generator) and nginx (the generator's ceiling, the
+# replicas' balancer).
+BENCH_PACKAGES = {"wrk": "wrk", "nginx": "nginx-light"}
+
+
+def _nginx_binary() -> str | None:
+    return shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+
+
+def ensure_tools(find: Callable[[str], str | None] | None = None, run: Callable[..., Any] = subprocess.run,
+                 is_root: Callable[[], bool] = lambda: os.geteuid() == 0, environ: Any = os.environ) -> bool:
+    """Find wrk and nginx; where one is missing on a machine that can install it (root, with apt-get: a fresh CI
+    or container machine), install it and say so (``BENCH_INSTALL=0``: never). False when wrk is still missing
+    (the bench cannot run; it says what to install). Without nginx the bench runs and leaves out the rows that
+    need it, and says so."""
+    def found(tool: str) -> str | None:
+        if find is not None:
+            return find(tool)
+        return find_wrk() if tool == "wrk" else _nginx_binary()
+
+    missing = [tool for tool in BENCH_PACKAGES if found(tool) is None]
+    if missing and environ.get("BENCH_INSTALL", "1") != "0" and (find or shutil.which)("apt-get") and is_root():
+        packages = [BENCH_PACKAGES[tool] for tool in missing]
+        print(f"make bench: installing {', '.join(packages)} with apt-get (BENCH_INSTALL=0 not to)", file=sys.stderr)
+        install = ["apt-get", "install", "-y", "-q", *packages]
+        if run(install, stdout=subprocess.DEVNULL).returncode != 0:  # a fresh machine may need its lists first
+            run(["apt-get", "update", "-q"], stdout=subprocess.DEVNULL)
+            run(install, stdout=subprocess.DEVNULL)
+        missing = [tool for tool in BENCH_PACKAGES if found(tool) is None]
+    if "nginx" in missing:
+        print("make bench: nginx not found (apt-get install -y nginx-light): the generator's ceiling and the replicas "
+              "rows are left out", file=sys.stderr)
+    if "wrk" in missing:
+        print("make bench needs wrk, a C load generator: apt-get install -y wrk nginx-light (Debian/Ubuntu) or brew "
+              "install wrk nginx", file=sys.stderr)
+        return False
+    return True
+
+
 def main() -> int:
-    if find_wrk() is None:
-        print("make bench needs wrk, a C load generator: apt-get install -y wrk (Debian/Ubuntu) or brew install wrk",
-              file=sys.stderr)
+    if not ensure_tools():
         return 2
     results: dict[str, Any] = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
                                           f"Python {platform.python_version()}, {platform.system()} {platform.release()}",
