@@ -98,3 +98,28 @@ def test_a_contract_of_your_own_answers_identically_across_processes() -> None:
                               cwd=root, capture_output=True, text=True, timeout=120, check=True).stdout.strip()
                for salt in ("1", "4242", "random")}
     assert len(digests) == 1 and len(next(iter(digests))) == 64
+
+
+def _dispatched_features() -> list[str]:
+    """numpy's optional SIMD targets this CPU has (AVX2, AVX-512...): numpy picks its exp, log and log1p kernels
+    among them at runtime, and their last bits differ (on an AVX-512 machine np.exp differs from the AVX2 or
+    baseline kernel in the last place for some inputs)."""
+    from numpy._core import _multiarray_umath as umath
+
+    return [feature for feature in umath.__cpu_dispatch__ if umath.__cpu_features__.get(feature)]
+
+
+def test_a_machine_without_this_cpus_simd_kernels_answers_identically() -> None:
+    """Across machines: the same seed gives the same bytes whichever numpy kernels the CPU selects. The world's
+    figures go through exp and log, whose kernels differ in the last bit between CPUs; every published figure is
+    rounded or counted far from those bits, and this holds it, by running the sandbox once with numpy's runtime
+    SIMD targets disabled (as on a baseline x86-64-v2 machine) and once with them."""
+    features = _dispatched_features()
+    root = Path(__file__).resolve().parent.parent
+    probe = "from numpy._core import _multiarray_umath as u; print(sorted(k for k, v in u.__cpu_features__.items() if v))"
+    env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": " ".join(features)}
+    seen = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True).stdout
+    assert not any(f"'{feature}'" in seen for feature in features)  # the kernels really were switched off
+    baseline = subprocess.run([sys.executable, "-c", SCRIPT, "7"], env={**env, "PYTHONHASHSEED": "1"}, cwd=root,
+                              capture_output=True, text=True, timeout=120, check=True).stdout.strip()
+    assert baseline == _digest(7, "1") and len(baseline) == 64
