@@ -12,7 +12,6 @@ from mockserver.http.access import AccessLog
 from mockserver.http.dispatch import Dispatcher, Endpoint, SystemRoute
 from mockserver.http.reply import Reply, json_reply
 from mockserver.http.security import Authenticator, Credentials
-from mockserver.http.validation import RequestValidator
 from mockserver.pinned import load_pins
 from mockserver.resources.conversations import conversation_responders
 from mockserver.resources.handoffs import handoff_responders
@@ -55,8 +54,7 @@ def build_dispatcher(settings: Settings, responders: ResponderTable | None = Non
     endpoints = {}
     for contract in contracts:
         for op in contract.operations:
-            endpoints[id(op)] = Endpoint(op, contract.resolver, RequestValidator(op, contract.resolver),
-                                         responders.for_operation(op))
+            endpoints[id(op)] = Endpoint(op, contract.resolver, responders.for_operation(op))
     pins = load_pins(settings.fixtures / "pinned", contracts)
     for warning in [w for contract in contracts for w in (f"{contract.path}: {x}" for x in contract.warnings)]:
         log.warning("%s", warning)

@@ -47,14 +47,27 @@ ResponderFn = Callable[[MockRequest], Generated]
 
 @dataclass(slots=True)
 class Endpoint:
+    """An operation with what answers it: its request validator (built at its first request), its responder."""
+
     operation: Operation
     resolver: Resolver
-    validator: RequestValidator
     responder: ResponderFn
     header_names: tuple[str, ...] = field(init=False)  # the operation's header parameters, lower case
+    _validator: RequestValidator | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.header_names = tuple(p.name.lower() for p in self.operation.parameters if p.location == "header")
+
+    @property
+    def validator(self) -> RequestValidator:
+        """Built at the operation's first request, not at startup: building the pydantic types of all 493
+        operations took a third of a second of a one-second startup, for operations a session mostly never
+        calls. Two generation threads may build it at once; both build the same, and the contract's shared
+        types are built under their own lock (``pydantic_types.ContractTypes``)."""
+        found = self._validator
+        if found is None:
+            found = self._validator = RequestValidator(self.operation, self.resolver)
+        return found
 
 
 class _TooLarge(Exception):

@@ -26,6 +26,7 @@ import enum
 import keyword
 import logging
 import re
+import threading
 import uuid
 from functools import lru_cache
 from typing import Annotated, Any, Literal, Optional, Union
@@ -154,11 +155,21 @@ class ContractTypes:
         self._named: dict[str, Any] = {}
         self._adapters: dict[int, TypeAdapter[Any]] = {}
         self._building: set[str] = set()
+        self._lock = threading.RLock()
 
     # -- public ---------------------------------------------------------------------------------------------
     def adapter(self, schema: Any) -> TypeAdapter[Any]:
-        """A validator for values of this schema (built once per schema object)."""
+        """A validator for values of this schema (built once per schema object, fully: no deferred part is left
+        to build on a request). Built under the contract's lock: operations' validators are built at their first
+        request, on the generation threads, and the named types and the recursion guard are shared."""
         key = id(schema)
+        found = self._adapters.get(key)
+        if found is not None:
+            return found
+        with self._lock:
+            return self._build_adapter(schema, key)
+
+    def _build_adapter(self, schema: Any, key: int) -> TypeAdapter[Any]:
         found = self._adapters.get(key)
         if found is None:
             try:
@@ -170,7 +181,7 @@ class ContractTypes:
             except (PydanticUserError, PydanticSchemaGenerationError, SchemaError, TypeError, ValueError,
                     RecursionError, NameError) as exc:
                 # A schema no Python type expresses (an enum of objects, a broken discriminator...): accepted
-                # unvalidated rather than failing the contract; said once at startup.
+                # unvalidated rather than failing the contract; said once, when its operation is first called.
                 _LOG.warning("a schema is not validated (%s: %s): %.200s", type(exc).__name__, exc, schema)
                 found = TypeAdapter(Any)
             self._adapters[key] = found

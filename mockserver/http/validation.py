@@ -1,4 +1,4 @@
-"""One operation's request validator, compiled at startup.
+"""One operation's request validator, built at its first request (``dispatch.Endpoint.validator``).
 
 Errors are collected FastAPI's way: path, then query, then header, then cookie
 parameters (each in declaration order), then the body; all problems at once.
