@@ -194,3 +194,53 @@ def test_q_and_eval_filter_narrow_the_listing() -> None:
         none = client.get("/v1/v2/conversations", params={**day, "eval_filter": "any_failed"}).json()
         assert none == {"items": [], "next_cursor": None, "has_more": False}
         assert all(c["eval_summary"]["eval_status"] == "none" and c["eval_summary"]["total"] == 0 for c in every)
+
+
+def _pages(client: TestClient, limit: int, **params: Any) -> list[dict[str, Any]]:
+    """Every page of a listing, following its cursors (a page may be short where a page's scan budget ends)."""
+    pages: list[dict[str, Any]] = []
+    cursor = None
+    for _ in range(2000):
+        page = client.get(LIST, params={"limit": limit, **params, **({"cursor": cursor} if cursor else {})}).json()
+        assert len(page["items"]) <= limit and page["has_more"] == (page["next_cursor"] is not None)
+        pages.append(page)
+        if not page["has_more"]:
+            return pages
+        cursor = page["next_cursor"]
+    raise AssertionError("the walk did not end")
+
+
+def test_a_page_looks_through_a_bounded_number_of_days(client: TestClient, monkeypatch: Any) -> None:
+    """A window back to 1970 with a filter nothing matches: one page looks at SCAN_DAYS days, not 20,000 (it
+    took minutes before, and held a generation thread all that time), and says where the next page goes on."""
+    from mockserver.resources import conversations
+
+    looked: list[int] = []
+    real = conversations.day_events
+    monkeypatch.setattr(conversations, "day_events", lambda world, leaves, day: looked.append(day) or real(
+        world, leaves, day))
+    nobody = "e3e70682-c209-2cac-a29f-6fbed82c07cd"
+    page = client.get(LIST, params={"end_user_id": nobody, "started_after": "1900-01-01T00:00:00Z"}).json()
+    assert page["items"] == [] and page["has_more"] is True
+    assert len(set(looked)) == len(looked) == conversations.SCAN_DAYS
+    first_page_days, looked[:] = list(looked), []
+    following = client.get(LIST, params={"end_user_id": nobody, "started_after": "1900-01-01T00:00:00Z",
+                                         "cursor": page["next_cursor"]}).json()
+    assert following["items"] == [] and following["has_more"] is True
+    assert looked == list(range(min(first_page_days) - 1, min(first_page_days) - 1 - conversations.SCAN_DAYS, -1))
+
+
+def test_walking_a_long_window_lists_what_its_months_list(client: TestClient) -> None:
+    """Pages of a 75-day window (three page budgets) list, in order, exactly the sessions of its three 25-day
+    parts walked one by one (each within one budget, so exact), whatever the page size."""
+    agent = client.get("/v1/agents").json()["items"][0]["id"]
+    first = dt.date(2025, 10, 1)
+    parts = [(first + dt.timedelta(days=25 * k), first + dt.timedelta(days=25 * k + 24)) for k in range(3)]
+    expected = [item["id"] for start, end in reversed(parts)
+                for item in _walk(client, assigned_agent_id=agent, channel="voice", started_after=_stamp(start),
+                                  started_before=_stamp(end, 23, True))]
+    assert expected
+    for limit in (50, 200):
+        pages = _pages(client, limit, assigned_agent_id=agent, channel="voice", started_after=_stamp(parts[0][0]),
+                       started_before=_stamp(parts[-1][1], 23, True))
+        assert [item["id"] for page in pages for item in page["items"]] == expected

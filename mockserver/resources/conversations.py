@@ -47,13 +47,16 @@ from mockserver.world.rng import hash_keys
 from mockserver.world.traffic import series
 from mockserver.world.world import World, WorldBook
 
-__all__ = ["conversation_responders", "DEFAULT_SPAN_DAYS", "SessionBodies", "SessionEvents", "Walk",
+__all__ = ["conversation_responders", "DEFAULT_SPAN_DAYS", "SCAN_DAYS", "SessionBodies", "SessionEvents", "Walk",
            "day_events", "walk_sessions", "listing_window", "read_cursor", "next_cursor", "conversation_id",
            "parse_conversation_id"]
 
 ResponderFn = Callable[[MockRequest], Generated]
 
 DEFAULT_SPAN_DAYS = 30
+# The days one page of a listing may look through (walk_sessions): a default window (30 days, 31 calendar days
+# when the clock is not at midnight) fits one.
+SCAN_DAYS = 31
 _SECOND_STREAM = 41
 LEAF_FILTERS = ("channel", "status", "priority")
 _ENDED = {"closed", "expired", "error", "transferred"}
@@ -262,11 +265,20 @@ class Walk:
 def walk_sessions(world: World, walk: Walk, position: tuple[int, int] | None,
                   limit: int) -> tuple[list[tuple[SessionEvents, int]], tuple[int, int] | None]:
     """Up to ``limit`` events, newest first, from ``position`` (day, offset in it; None = the start), and the
-    position of the next one, or None when none is left (so a page knows exactly whether another exists)."""
+    position of the next one, or None when none is left.
+
+    A page looks through at most :data:`SCAN_DAYS` days (each a day of sessions drawn, and with a filter each
+    session tested): a window back to 1970 with a filter nothing matches would otherwise draw twenty thousand
+    days for one page, minutes of work. Where the budget ends before the window does, the page holds what it
+    found (fewer than ``limit``, even none) and its position goes on from the first day not looked at, so
+    walking the pages still lists every session of the window once; the page then says ``has_more`` even if no
+    later day holds one. Windows of up to a month (the default is 30 days) fit one budget: their pages are
+    full until the last, which says exactly whether another exists."""
     day, skip = position if position is not None else (walk.before // 86400, 0)
     first_day = max(walk.after, 0) // 86400
+    budget_end = max(first_day, day - SCAN_DAYS + 1)  # the last day this page may look at
     found: list[tuple[SessionEvents, int]] = []
-    while day >= first_day and walk.after <= walk.before:
+    while day >= budget_end and walk.after <= walk.before:
         events = day_events(world, walk.leaves, day)
         chosen = walk.chosen(events)
         taken = chosen[skip:skip + limit - len(found)]
@@ -274,11 +286,13 @@ def walk_sessions(world: World, walk: Walk, position: tuple[int, int] | None,
         if len(found) == limit:
             if skip + len(taken) < len(chosen):
                 return found, (day, skip + len(taken))
-            for later in range(day - 1, first_day - 1, -1):  # the next non-empty day, if any
+            for later in range(day - 1, budget_end - 1, -1):  # the next non-empty day, if any
                 if len(walk.chosen(day_events(world, walk.leaves, later))):
                     return found, (later, 0)
-            return found, None
+            break
         day, skip = day - 1, 0
+    if budget_end > first_day and walk.after <= walk.before:
+        return found, (budget_end - 1, 0)  # the budget ended inside the window: the next page goes on from here
     return found, None
 
 
