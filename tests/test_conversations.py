@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
@@ -210,24 +211,43 @@ def _pages(client: TestClient, limit: int, **params: Any) -> list[dict[str, Any]
     raise AssertionError("the walk did not end")
 
 
-def test_a_page_looks_through_a_bounded_number_of_days(client: TestClient, monkeypatch: Any) -> None:
-    """A window back to 1970 with a filter nothing matches: one page looks at SCAN_DAYS days, not 20,000 (it
-    took minutes before, and held a generation thread all that time), and says where the next page goes on."""
+def test_a_page_looks_through_a_bounded_number_of_days(monkeypatch: Any) -> None:
+    """A window back to 1970 with a filter that matches nothing it meets: one page looks at SCAN_DAYS days, not
+    20,000 (minutes of work on a generation thread before), and says where the next page goes on."""
+    from mockserver.paths import FIXTURES_DIR
     from mockserver.resources import conversations
+    from mockserver.world.catalog import load_catalog
+    from mockserver.world.world import build_world
 
+    world = build_world(load_catalog(FIXTURES_DIR / "catalog.yaml"), 0).forgetful_copy()
     looked: list[int] = []
     real = conversations.day_events
     monkeypatch.setattr(conversations, "day_events", lambda world, leaves, day: looked.append(day) or real(
         world, leaves, day))
-    nobody = "e3e70682-c209-2cac-a29f-6fbed82c07cd"
-    page = client.get(LIST, params={"end_user_id": nobody, "started_after": "1900-01-01T00:00:00Z"}).json()
-    assert page["items"] == [] and page["has_more"] is True
-    assert len(set(looked)) == len(looked) == conversations.SCAN_DAYS
-    first_page_days, looked[:] = list(looked), []
-    following = client.get(LIST, params={"end_user_id": nobody, "started_after": "1900-01-01T00:00:00Z",
-                                         "cursor": page["next_cursor"]}).json()
-    assert following["items"] == [] and following["has_more"] is True
-    assert looked == list(range(min(first_page_days) - 1, min(first_page_days) - 1 - conversations.SCAN_DAYS, -1))
+    before = int(NOW.timestamp()) - 1
+    walk = conversations.Walk(world.sessions.select({}), -2_000_000_000, before, lambda events, i: False)
+    found, position = conversations.walk_sessions(world, walk, None, 50)
+    today = before // 86400
+    assert found == [] and looked == list(range(today, today - conversations.SCAN_DAYS, -1))
+    assert position == (today - conversations.SCAN_DAYS, 0)
+    looked.clear()
+    assert conversations.walk_sessions(world, walk, position, 50) == ([], (today - 2 * conversations.SCAN_DAYS, 0))
+    assert looked == list(range(today - conversations.SCAN_DAYS, today - 2 * conversations.SCAN_DAYS, -1))
+
+
+def test_a_filter_naming_no_one_lists_nothing_without_looking(client: TestClient, monkeypatch: Any) -> None:
+    from mockserver.resources import conversations
+
+    monkeypatch.setattr(conversations, "day_events", lambda *_: pytest.fail("no day needs drawing"))
+    far = {"started_after": "1900-01-01T00:00:00Z"}
+    for params in ({"end_user_id": "e3e70682-c209-2cac-a29f-6fbed82c07cd"},
+                   {"assigned_agent_id": "e3e70682-c209-2cac-a29f-6fbed82c07cd"}, {"q": "no conversation says this"}):
+        page = client.get(LIST, params={**params, **far}).json()
+        assert page == {"items": [], "next_cursor": None, "has_more": False}, params
+    monkeypatch.undo()
+    someone = client.get("/v1/identity/end-users", params={"limit": 1}).json()["items"][0]["uid"]
+    items = client.get(LIST, params={"end_user_id": someone, "limit": 5}).json()["items"]
+    assert len(items) == 5 and {item["end_user_id"] for item in items} == {someone}
 
 
 def test_walking_a_long_window_lists_what_its_months_list(client: TestClient) -> None:

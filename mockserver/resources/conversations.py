@@ -32,6 +32,7 @@ import math
 import statistics
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable
 
 import numpy as np
@@ -132,6 +133,13 @@ class SessionBodies:
         users = world.catalog.resources.end_users
         user = end_user_id(world.seed, int.from_bytes(digest[1:], "big") % users) if users else None
         return agent, user
+
+    def names_nobody(self, world: World, agent: Any, user: Any) -> bool:
+        """Whether an ``assigned_agent_id`` or ``end_user_id`` filter names no one the world has (then no session
+        matches, and listing them need not draw a day)."""
+        if agent is not None and str(agent) not in {a.id for a in world.catalog.agents}:
+            return True
+        return user is not None and str(user) not in _end_user_ids(world.seed, world.catalog.resources.end_users)
 
     def slots_matching(self, request: MockRequest, text: str) -> frozenset[int]:
         """The body slots whose subject or summary holds ``text`` (case-insensitive), which is what ``q`` matches:
@@ -347,7 +355,10 @@ def _list_responder(sessions: SessionBodies, operation: Operation) -> ResponderF
         position = read_cursor(request, scope)
         if isinstance(position, Generated):
             return position
-        if params.get("eval_filter") in _NEEDS_EVALS:  # the sandbox world runs no evals: nothing has any
+        # The sandbox world runs no evals: nothing has any. A filter naming no agent or end user of the world, or
+        # text no conversation holds, matches nothing either: the answer is known without looking at a day.
+        if params.get("eval_filter") in _NEEDS_EVALS or slots == frozenset() \
+                or sessions.names_nobody(world, agent, user):
             return Generated(success.status, {"items": [], "next_cursor": None, "has_more": False}, uses_clock=True)
         found, following = walk_sessions(world, walk, position, int(params.get("limit") or 50))
         items = [sessions.body(request, world, int(ev.times[i]), int(ev.leaves[i]), int(ev.minutes[i]),
@@ -376,6 +387,12 @@ def _matches(sessions: SessionBodies, world: World, events: SessionEvents, i: in
 
 # eval_filter values only a conversation with evals can satisfy (the sandbox world runs none: ``no_evals`` is all).
 _NEEDS_EVALS = frozenset({"has_evals", "all_passed", "any_failed"})
+
+
+@lru_cache(maxsize=16)
+def _end_user_ids(seed: int, count: int) -> frozenset[str]:
+    """The world's end-user ids (``assigned`` draws one of them for every session)."""
+    return frozenset(end_user_id(seed, index) for index in range(count))
 _NO_EVALS = {"total": 0, "succeeded": 0, "failed": 0, "pending": 0, "critical_total": 0, "critical_succeeded": 0,
              "critical_failed": 0, "critical_pending": 0, "eval_status": "none"}
 
