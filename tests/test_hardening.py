@@ -319,6 +319,12 @@ BROKEN_CONTRACTS = {
         "has no finite instance"),
     "external": (_document({"/a": {"get": {"responses": {"200": {"description": "ok", "content": {
         "application/json": {"schema": {"$ref": "other.json#/X"}}}}}}}}), "external reference"),
+    "huge-string": (_document({"/a": {"get": {"responses": _NODE}}}, {"Node": {"type": "object", "properties": {
+        "blob": {"type": "string", "minLength": 50_000_000}}}}),
+        "#/components/schemas/Node/properties/blob/minLength: asks every response for at least 50,000,000 characters"),
+    "huge-array": (_document({"/a": {"get": {"responses": {"200": {"description": "ok", "content": {
+        "application/json": {"schema": {"type": "array", "minItems": 50_000_000}}}}}}}}),
+        "minItems: asks every response for at least 50,000,000 items"),
     "bad-regex": (_document({"/a": {"get": {**_GET, "parameters": [
         {"name": "x", "in": "query", "schema": {"type": "string", "pattern": "(["}}]}}}), "not a valid regular expression"),
 }
@@ -332,6 +338,25 @@ def test_a_broken_contract_is_one_line_and_exit_2(case: str, tmp_path: Path, cap
     assert main(["serve", "--spec", str(spec)]) == 2
     message = capsys.readouterr().err.strip()
     assert len(message.splitlines()) == 1 and str(spec) in message and expected in message, message
+
+
+def test_sizes_within_the_limits_are_served_and_requests_may_ask_for_more(tmp_path: Path) -> None:
+    """At the limits a response is made (and valid); a request body or a ``not`` may ask for more: only what
+    every response must hold is limited."""
+    from mockserver.spec.checks import MAX_MIN_ITEMS, MAX_MIN_LENGTH
+
+    big = {"type": "object", "required": ["blob", "many"], "properties": {
+        "blob": {"type": "string", "minLength": MAX_MIN_LENGTH}, "short": {"not": {"minLength": 10 ** 9}},
+        "many": {"type": "array", "minItems": MAX_MIN_ITEMS, "items": {"type": "integer"}}}}
+    request = {"required": True, "content": {"application/json": {"schema": {"type": "string", "minLength": 10 ** 9}}}}
+    document = _document({"/a": {"get": {"responses": _NODE}, "post": {"requestBody": request, "responses": _NODE}}},
+                         {"Node": big})
+    spec = tmp_path / "big.json"
+    spec.write_text(json.dumps(document))
+    with make_client(specs=(spec,)) as client:
+        body = client.get("/a").json()
+        assert len(body["blob"]) >= MAX_MIN_LENGTH and len(body["many"]) >= MAX_MIN_ITEMS
+        assert client.post("/a", json="short").status_code == 422
 
 
 def test_a_broken_pin_names_its_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

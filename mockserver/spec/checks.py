@@ -12,7 +12,10 @@ line (``file: #/pointer: what is wrong``) before exiting 2. Checked:
   backtracking engine are returned as warnings: they are not enforced);
 * every response schema has a finite instance: a required property, or a
   non-empty array, that can only be filled by the schema itself again has none,
-  and the schema responder could never answer it.
+  and the schema responder could never answer it;
+* no response schema asks for more than the responder makes: a ``minLength`` over
+  :data:`MAX_MIN_LENGTH` or a ``minItems`` over :data:`MAX_MIN_ITEMS` (no valid
+  answer to it is small, and making one held a generation thread for minutes).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from mockserver.http.constraints import compile_pattern, ecma_pattern
 __all__ = ["ContractProblem", "check_document"]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+MAX_MIN_LENGTH = 100_000  # characters a generated string may be made to reach
+MAX_MIN_ITEMS = 10_000  # items a generated array may be made to hold
 LOCATIONS = ("path", "query", "header", "cookie")
 
 
@@ -44,6 +49,7 @@ def check_document(document: dict[str, Any]) -> list[str]:
     _check_refs(document)
     warnings = _check_patterns(document)
     _check_finite(document)
+    _check_sizes(document)
     return warnings
 
 
@@ -227,3 +233,46 @@ def _is_finite(schema: Any, document: dict[str, Any], finite: dict[str, bool]) -
     if (schema.get("minItems") or 0) > 0 and not _is_finite(schema.get("items", {}), document, finite):
         return False
     return True
+
+
+def _check_sizes(document: dict[str, Any]) -> None:
+    """No schema a response can reach asks for a string or an array larger than the responder makes."""
+    seen: set[int] = set()
+    for template, item in document.get("paths", {}).items():
+        for method in HTTP_METHODS:
+            op = item.get(method)
+            for status, response in ((op.get("responses") or {}).items() if isinstance(op, dict) else ()):
+                contents = (response or {}).get("content") if isinstance(response, dict) else None
+                for media, content in (contents.items() if isinstance(contents, dict) else ()):
+                    schema = content.get("schema") if isinstance(content, dict) else None
+                    place = ("paths", template, method, "responses", status, "content", media, "schema")
+                    _check_schema_sizes(schema, place, document, seen)
+
+
+def _check_schema_sizes(schema: Any, place: tuple[Any, ...], document: dict[str, Any], seen: set[int]) -> None:
+    stack = [(schema, place)]
+    while stack:
+        node, where = stack.pop()
+        if not isinstance(node, dict) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#"):
+            stack.append((_resolve(document, ref), tuple(ref[2:].split("/")) if ref != "#" else ()))
+            continue
+        for keyword, limit, what in (("minLength", MAX_MIN_LENGTH, "characters"), ("minItems", MAX_MIN_ITEMS, "items")):
+            wanted = node.get(keyword)
+            if isinstance(wanted, (int, float)) and not isinstance(wanted, bool) and wanted > limit:
+                raise ContractProblem(pointer(*where, keyword),
+                                      f"asks every response for at least {wanted:,.0f} {what}; the sandbox makes at "
+                                      f"most {limit:,} (no smaller answer would be valid; docs/robustness.md)")
+        for key in ("items", "additionalProperties"):  # not "not": what it excludes is not asked for
+            stack.append((node.get(key), (*where, key)))
+        for key in ("properties", "patternProperties"):
+            children = node.get(key)
+            if isinstance(children, dict):
+                stack.extend((child, (*where, key, name)) for name, child in children.items())
+        for key in ("allOf", "anyOf", "oneOf", "prefixItems"):
+            children = node.get(key)
+            if isinstance(children, list):
+                stack.extend((child, (*where, key, i)) for i, child in enumerate(children))
