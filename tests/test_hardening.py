@@ -8,6 +8,7 @@ never asserted beyond "it finished" bounds that only a hang would break.
 from __future__ import annotations
 
 import json
+import random
 import shutil
 import signal
 import socket
@@ -357,6 +358,22 @@ def test_sizes_within_the_limits_are_served_and_requests_may_ask_for_more(tmp_pa
         body = client.get("/a").json()
         assert len(body["blob"]) >= MAX_MIN_LENGTH and len(body["many"]) >= MAX_MIN_ITEMS
         assert client.post("/a", json="short").status_code == 422
+
+
+def test_a_pattern_whose_shortest_match_is_huge_is_not_sampled(tmp_path: Path) -> None:
+    """``((a{1000}){1000}){1000}`` matches nothing shorter than a billion characters: sampling it took minutes;
+    it is beyond the sampled subset, and the string responder's fallback answers at once."""
+    from mockserver.responders.regex_sample import MAX_SAMPLE_LENGTH, sample_regex
+
+    assert sample_regex("^((a{1000}){1000}){1000}$", random.Random(1)) is None
+    assert len(sample_regex("^(a{1000}){100}$", random.Random(1)) or "") == MAX_SAMPLE_LENGTH
+    schema = {"type": "object", "required": ["code"], "properties": {"code": {
+        "type": "string", "pattern": "^((a{1000}){1000}){1000}$"}}}
+    spec = tmp_path / "pattern.json"
+    spec.write_text(json.dumps(_document({"/a": {"get": {"responses": _NODE}}}, {"Node": schema})))
+    with make_client(specs=(spec,)) as client:
+        response = finishes(lambda: client.get("/a"), 10)
+        assert response.status_code == 200 and isinstance(response.json()["code"], str)
 
 
 def test_a_broken_pin_names_its_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -36,7 +36,7 @@ from re._constants import (  # type: ignore[import-not-found]
 )
 from typing import Any
 
-__all__ = ["sample_regex"]
+__all__ = ["sample_regex", "MAX_SAMPLE_LENGTH"]
 
 _PRINTABLE = string.ascii_letters + string.digits + "_-"
 _CATEGORIES = {
@@ -50,10 +50,18 @@ _CATEGORIES = {
 _MAX_OPEN_REPEAT = 8
 
 
+# A pattern whose shortest match is longer is beyond what is sampled (nested repeats such as
+# ``((a{1000}){1000}){1000}`` would take minutes): the caller's fallback answers instead. The same limit as a
+# response schema's ``minLength`` (``spec/checks.py``).
+MAX_SAMPLE_LENGTH = 100_000
+
+
 def sample_regex(pattern: str, rng: random.Random) -> str | None:
     try:
         parsed = sre_parse.parse(pattern)
     except re.error:
+        return None
+    if parsed.getwidth()[0] > MAX_SAMPLE_LENGTH:
         return None
     try:
         text = _emit(list(parsed), rng)
