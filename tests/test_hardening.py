@@ -376,6 +376,22 @@ def test_a_pattern_whose_shortest_match_is_huge_is_not_sampled(tmp_path: Path) -
         assert response.status_code == 200 and isinstance(response.json()["code"], str)
 
 
+def test_a_body_nesting_multiplies_past_the_limit_is_a_400_that_says_so(tmp_path: Path) -> None:
+    """Each size is within the startup limits, but an array of 10,000 arrays of 10,000 would be 10^8 values:
+    generation stops at MAX_VALUES and the request is answered 400, saying why, instead of running for minutes."""
+    from mockserver.responders.schema_faker import MAX_VALUES
+
+    nested = {"type": "array", "minItems": 10_000, "items": {"type": "array", "minItems": 10_000,
+                                                            "items": {"type": "integer"}}}
+    spec = tmp_path / "nested.json"
+    spec.write_text(json.dumps(_document({"/a": {"get": {"responses": {"200": {"description": "ok", "content": {
+        "application/json": {"schema": nested}}}}}}})))
+    with make_client(specs=(spec,)) as client:
+        response = finishes(lambda: client.get("/a"), 10)
+        assert response.status_code == 400
+        assert f"would hold over {MAX_VALUES:,} values" in response.json()["detail"]
+
+
 def test_a_broken_pin_names_its_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     fixtures = tmp_path / "fixtures"
     shutil.copytree(FIXTURES_DIR, fixtures)

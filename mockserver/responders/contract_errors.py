@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from mockserver.responders.generic import thread_faker
-from mockserver.responders.schema_faker import SchemaFaker, fitted
+from mockserver.responders.schema_faker import SchemaFaker, TooLarge, fitted
 from mockserver.responders.values import ValueSource
 from mockserver.spec.model import ResponseSpec
 from mockserver.spec.refs import Resolver
@@ -31,7 +31,10 @@ def contract_error_body(response: ResponseSpec, resolver: Resolver, reasons: lis
     text = "; ".join(reasons) if reasons else "The request is not valid"
     schema = resolver.deref(response.schema)
     values = ValueSource(thread_faker(), 0)  # the same filler for every refusal: only the reasons vary
-    body = SchemaFaker(resolver, values, {}).generate(schema)
+    try:
+        body = SchemaFaker(resolver, values, {}).generate(schema)
+    except TooLarge:  # an error schema no bounded body fills: the reasons alone
+        return {"detail": text}
     if isinstance(body, str) and fitted(resolver, schema, text) is not None:
         return text
     if not isinstance(body, dict):

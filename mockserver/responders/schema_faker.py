@@ -12,15 +12,23 @@ from typing import Any
 
 from mockserver.http.constraints import check_constraints
 from mockserver.http.scalars import FORMAT_PARSERS
+from mockserver.responders.base import Impossible
 from mockserver.responders.regex_sample import sample_regex
 from mockserver.responders.values import ValueSource
 from mockserver.spec.refs import Resolver
 
-__all__ = ["SchemaFaker", "MAX_DEPTH"]
+__all__ = ["SchemaFaker", "MAX_DEPTH", "MAX_VALUES", "TooLarge"]
 
 MAX_DEPTH = 6
+# Values one generated body may hold. Each schema's own sizes are checked at startup (spec/checks.py), but
+# nesting multiplies them: an array of 10,000 arrays of 10,000 would take minutes and gigabytes to make.
+MAX_VALUES = 200_000
 _OPTIONAL_KEPT = 0.85
 _NULL_CHANCE = 0.15
+
+
+class TooLarge(Impossible):
+    """The schema asks for a body of more than :data:`MAX_VALUES` values: answered as a 400 that says so."""
 
 
 class SchemaFaker:
@@ -29,8 +37,13 @@ class SchemaFaker:
         self.values = values
         self.rng = values.rng
         self.echo = echo  # path parameters, returned in the fields that carry them
+        self.left = MAX_VALUES
 
     def generate(self, schema: Any, name: str = "", depth: int = 0) -> Any:
+        self.left -= 1
+        if self.left < 0:
+            raise TooLarge(f"The response this operation's schema asks for would hold over {MAX_VALUES:,} values; "
+                           "the sandbox makes at most that many (docs/robustness.md)")
         schema = self.resolver.deref(schema)
         if not isinstance(schema, dict) or not schema:
             return self.values.faker.word()  # {} or a boolean schema: any value is valid
