@@ -798,7 +798,7 @@ def render(results: dict[str, Any]) -> str:
               "writer (its formatting holds the interpreter lock the event loop needs) about 3 %. Across runs the "
               "hot ratio moves by a few hundredths with the machine: on 2026-12-07's machine (bare route 28-29k "
               "req/s, 32.8k on 2026-12-04) the code of 2026-12-04 measured 0.75-0.76x in alternating runs, this "
-              "code 0.77-0.79x (0.75-0.81x across today's four full runs); it sits at the 0.8x line. The "
+              "code 0.77-0.79x (0.75-0.81x across the day's five full runs, 0.795x in the last); it sits at the 0.8x line. The "
               "tail: the contracts are frozen out of the garbage collector before serving (`gc.freeze()`; a full "
               "collection walking them held one request in a thousand for ~30 ms) and the writer yields every 256 "
               "lines, which brought the hot p99.9 from 32 ms to about 4 ms.",
@@ -835,7 +835,9 @@ def render(results: dict[str, Any]) -> str:
               "groups, where per-call overhead is the cost), a fifth in cutting the hour series and a fifth in its "
               "latency timeseries. Against its own slowest panel every dashboard is within 2x: the panels share "
               "the runs.",
-              "- **Memory**: a fresh sandbox is about 95 MB (contracts, libraries); then its response cache (32 MiB "
+              "- **Memory**: a fresh sandbox is about 80 MB (contracts, libraries; since 2026-12-07 an operation's "
+              "request validator is built at its first request, which took startup from 0.95 s to about 0.65 s and "
+              "a fresh sandbox from 95 MB to 80); then its response cache (32 MiB "
               "of bodies, each copied out of orjson's twice-as-large buffer when kept), the world memo (32 MiB) and "
               "the brief memo of windows' own figures (8 MiB) "
               "fill. Freed memory goes back to the system when the generation lane falls idle, which is why RSS is "
