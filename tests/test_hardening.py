@@ -7,6 +7,7 @@ never asserted beyond "it finished" bounds that only a hang would break.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import shutil
@@ -285,6 +286,29 @@ def test_a_full_generation_queue_answers_503_with_retry_after() -> None:
         assert statuses[0] == 200 and statuses[-1] == 503
         refused = next(a for a in answers if a.status_code == 503)
         assert refused.headers["retry-after"] == "1" and refused.json()["error"] == "service_unavailable"
+
+
+def test_a_job_finishing_after_the_lane_closed_still_answers() -> None:
+    """Lifespan shutdown closes the generation pool while a request may still be generating: that request's
+    answer must still come back (handing memory back to the system afterwards used to raise, a 500)."""
+    from mockserver.http import lane as lane_module
+
+    lane = lane_module.GenerationLane(threads=1, max_waiting=1)
+    release = threading.Event()
+
+    def slow() -> str:
+        release.wait(5)
+        time.sleep(lane_module.TRIM_AFTER_BUSY_S)  # long enough to want memory handed back afterwards
+        return "answer"
+
+    async def scenario() -> str:
+        running = asyncio.ensure_future(lane.run(slow))
+        await asyncio.sleep(0.05)
+        lane.close()
+        release.set()
+        return await running
+
+    assert asyncio.run(scenario()) == "answer"
 
 
 # 14-16. Startup: warnings, one-line errors, other contracts -----------------------------------------

@@ -58,7 +58,9 @@ class GenerationLane:
         finally:
             self.admitted -= 1
             self.busy_since_trim += time.perf_counter() - started
-            if self.admitted == 0 and self.busy_since_trim >= TRIM_AFTER_BUSY_S:
+            # Not on a pool closed meanwhile (lifespan shutdown with a request still generating): submitting to it
+            # would raise here and turn the answer just made into a 500.
+            if self.admitted == 0 and self.busy_since_trim >= TRIM_AFTER_BUSY_S and pool is self._pool:
                 self.busy_since_trim = 0.0
                 loop.run_in_executor(pool, release_free_memory)
 
