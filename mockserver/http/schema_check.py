@@ -3,7 +3,7 @@
 A contract written by hand (or by another framework) means its schemas as JSON
 Schema says: ``0`` is not a boolean, ``"7"`` is not an integer, ``int32`` has a
 range. FastAPI's lax coercions belong to FastAPI contracts only
-(``body.py``). jsonschema does the work, with three changes that keep request
+(``body.py``). jsonschema does the work, with four changes that keep request
 data away from a backtracking regex engine and give OpenAPI's integer formats
 their ranges:
 
@@ -14,7 +14,9 @@ their ranges:
 - the ``regex`` format (compiling request data as a pattern) is not checked;
   ``uri`` is a scheme, a colon and no white space, ``uri-reference`` any text
   without white space;
-- ``int32`` and ``int64`` are range checks, as OpenAPI defines them.
+- ``int32`` and ``int64`` are range checks, as OpenAPI defines them;
+- ``uniqueItems`` hashes the items (the same equality as jsonschema's, in linear time: its own compares every
+  pair of items that cannot be sorted).
 
 Each problem becomes one error item ``{"type", "loc", "msg", "input"}`` with
 the path into the value under the given prefix, like pydantic's.
@@ -86,10 +88,41 @@ def _additional_properties(validator: Any, additional: Any, instance: Any,
         yield ValidationError(f"Additional properties are not allowed ({listed} unexpected)")
 
 
+def _unique_items(validator: Any, unique: Any, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+    """jsonschema's own check compares every pair of items once they cannot be sorted (objects, arrays, mixed
+    types): a 1 MiB body of 60,000 objects kept a generation thread busy for minutes. The same equality by
+    hashing, in one pass."""
+    if unique and validator.is_type(instance, "array"):
+        seen: set[Any] = set()
+        for item in instance:
+            key = _json_key(item)
+            if key in seen:
+                yield ValidationError(f"{instance!r} has non-unique elements")
+                return
+            seen.add(key)
+
+
+def _json_key(value: Any) -> Any:
+    """A hashable stand-in equal exactly when JSON Schema calls two values equal: ``1`` and ``1.0`` are, ``true``
+    and ``1`` are not, objects by their members in any order, arrays item by item."""
+    if isinstance(value, bool) or value is None:
+        return ("literal", value)
+    if isinstance(value, (int, float)):
+        return ("number", value)
+    if isinstance(value, str):
+        return ("string", value)
+    if isinstance(value, list):
+        return ("array", tuple(_json_key(item) for item in value))
+    if isinstance(value, dict):
+        return ("object", frozenset((name, _json_key(item)) for name, item in value.items()))
+    return ("other", id(value))
+
+
 _Validator = extend(Draft202012Validator, {
     "pattern": _pattern,
     "patternProperties": _pattern_properties,
     "additionalProperties": _additional_properties,
+    "uniqueItems": _unique_items,
 })
 _FORMATS = _formats()
 
