@@ -820,7 +820,13 @@ def render(results: dict[str, Any]) -> str:
               "runs 23 %). Below those: counter-based hashing (14 %), the binomial hour split (13 %) and Poisson "
               "inversion (4 %), exact inverse-CDF searches whose cost is mostly numpy's per-call overhead on arrays "
               "of a few thousand values. Reaching 0.1x the bare route (a few hundred microseconds per cold request) "
-              "would need the draws and the feedback rows in compiled code; not done.",
+              "would need the draws and the feedback rows in compiled code; not done. Such a helper need not give numpy's "
+              "floats bit for bit (numpy itself does not across CPUs: its exp and log kernels differ in the last bit "
+              "between AVX-512 and plain x86-64), only the same published bytes, which tests/test_determinism.py "
+              "already holds across numpy's kernels (docs/world.md, Across machines); measured on 2026-12-07, the "
+              "hashing, the inverse-CDF searches and the feedback rows it would take over are about 45 % of cold "
+              "time, so 1.4-1.7x, not the 10x the targets need: those need work proportional to the data returned "
+              "(a world drawn top-down, entity splits only as deep as a filter asks).",
               *_mixed_limit(loads),
               "- **Dashboard generation** (empty memo) misses its 2 ms / 5 ms targets: a dashboard draws the window "
               "and the previous window (its summary compares the two), and on an empty memo the kept runs round each "
