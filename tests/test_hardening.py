@@ -348,6 +348,19 @@ def test_unique_items_of_a_large_body_are_checked_in_linear_time(tmp_path: Path)
         assert refused.status_code == 422 and refused.json()["detail"][0]["type"] == "schema_uniqueItems"
 
 
+def test_unique_items_are_made_in_one_pass(tmp_path: Path) -> None:
+    """A response of 10,000 unique objects (the most minItems allows): each new item is checked against the
+    ones made by its JSON key, not compared with every one of them."""
+    item = {"type": "object", "required": ["a", "b"], "properties": {"a": {"type": "string"}, "b": {"type": "integer"}}}
+    schema = {"type": "array", "minItems": 10_000, "uniqueItems": True, "items": item}
+    spec = tmp_path / "unique-response.json"
+    spec.write_text(json.dumps(_document({"/u": {"get": {"responses": {"200": {"description": "ok", "content": {
+        "application/json": {"schema": schema}}}}}}})))
+    with make_client(specs=(spec,)) as client:
+        body = finishes(lambda: client.get("/u"), 10).json()
+    assert len(body) == 10_000 and len({json.dumps(x, sort_keys=True) for x in body}) == 10_000
+
+
 # 14-16. Startup: warnings, one-line errors, other contracts -----------------------------------------
 def test_a_non_loopback_host_without_credentials_warns() -> None:
     port = free_port()

@@ -33,6 +33,7 @@ from jsonschema.validators import extend
 
 from mockserver.http.constraints import INTEGER_FORMATS, pattern_matches
 from mockserver.http.params import ErrorItem
+from mockserver.json_equality import json_key
 
 __all__ = ["SchemaCheck"]
 
@@ -95,27 +96,11 @@ def _unique_items(validator: Any, unique: Any, instance: Any, schema: dict[str, 
     if unique and validator.is_type(instance, "array"):
         seen: set[Any] = set()
         for item in instance:
-            key = _json_key(item)
+            key = json_key(item)
             if key in seen:
                 yield ValidationError(f"{instance!r} has non-unique elements")
                 return
             seen.add(key)
-
-
-def _json_key(value: Any) -> Any:
-    """A hashable stand-in equal exactly when JSON Schema calls two values equal: ``1`` and ``1.0`` are, ``true``
-    and ``1`` are not, objects by their members in any order, arrays item by item."""
-    if isinstance(value, bool) or value is None:
-        return ("literal", value)
-    if isinstance(value, (int, float)):
-        return ("number", value)
-    if isinstance(value, str):
-        return ("string", value)
-    if isinstance(value, list):
-        return ("array", tuple(_json_key(item) for item in value))
-    if isinstance(value, dict):
-        return ("object", frozenset((name, _json_key(item)) for name, item in value.items()))
-    return ("other", id(value))
 
 
 _Validator = extend(Draft202012Validator, {

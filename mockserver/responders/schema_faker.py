@@ -12,6 +12,7 @@ from typing import Any
 
 from mockserver.http.constraints import check_constraints
 from mockserver.http.scalars import FORMAT_PARSERS
+from mockserver.json_equality import json_key
 from mockserver.responders.base import Impossible
 from mockserver.responders.regex_sample import sample_regex
 from mockserver.responders.values import ValueSource
@@ -147,12 +148,17 @@ class SchemaFaker:
         singular = name[:-1] if name.endswith("s") else name
         items = schema.get("items", {})
         result: list[Any] = []
+        unique = bool(schema.get("uniqueItems"))
+        seen: set[Any] = set()  # the items' JSON keys, when they must be unique (one pass, not every pair)
         attempts = 0
         while len(result) < count and attempts < count * 4:
             attempts += 1
             value = self.generate(items, singular, depth + 1)
-            if schema.get("uniqueItems") and value in result:
-                continue
+            if unique:
+                key = json_key(value)
+                if key in seen:
+                    continue
+                seen.add(key)
             result.append(value)
         return result
 
