@@ -804,7 +804,8 @@ def render(results: dict[str, Any]) -> str:
               "lines, which brought the hot p99.9 from 32 ms to about 4 ms.",
               "- **Cold requests**: generation runs on two worker threads that share one interpreter lock, so one "
               "process does about one core of numpy and Python work; `--workers` and replicas add cores. Every "
-              "leaf's day and hour draws are kept in 8-day runs across requests (docs/world.md, Kept cells), held "
+              "leaf's day and hour draws are kept in week-long runs (Monday to Sunday) across requests "
+              "(docs/world.md, Kept cells), held "
               "compactly (hour counts in one or two bytes, one latency factor per leaf and day), and each day's "
               "feedback row minutes (two bytes a row): the 32 MiB memo holds about four years of every family's "
               "runs, all that cold-distinct touches (its windows spread over 2022-2026), and a window's own totals "
@@ -830,7 +831,8 @@ def render(results: dict[str, Any]) -> str:
               *_mixed_limit(loads),
               "- **Dashboard generation** (empty memo) misses its 2 ms / 5 ms targets: a dashboard draws the window "
               "and the previous window (its summary compares the two), and on an empty memo the kept runs round each "
-              "up to whole 8-day runs of every leaf; most of it is those draws (the hour split, the Poisson day "
+              "up to whole weeks of every leaf (Monday to Sunday; a 7-day window from another weekday is two); "
+              "most of it is those draws (the hour split, the Poisson day "
               "counts, the hashing), already drawn level by level only for segments that hold events. With its "
               "days already kept (the rows below each target) it still takes about 2.7 ms and 6.5 ms. Since "
               "2026-12-07 the panels over its window (summary, by integration, by mode) ask for their latency "

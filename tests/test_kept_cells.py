@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from mockserver.world import world as world_module
 from mockserver.world.calendar import Granularity, Window
-from mockserver.world.traffic import CELL_DAYS, BucketSeries, day_cells, hour_cells, series
+from mockserver.world.traffic import CELL_DAYS, RUN_ANCHOR, BucketSeries, day_cells, hour_cells, run_of, run_start, series
 from tests import strategies as S
 
 BOOK = S.scenario_book()
@@ -58,7 +58,7 @@ def test_a_series_cut_from_kept_cells_equals_the_series_drawn_alone(
 def test_runs_are_aligned_kept_once_and_a_first_request_draws_its_missing_runs_together() -> None:
     world = world_module.build_world(BOOK.catalog, 0, memo=world_module.Memo())
     table = world.tools
-    window = Window(20_001, 20_020)  # runs 2500 .. 2502
+    window = Window(20_001, 20_020)  # runs 2856 .. 2859 (Monday-to-Sunday weeks)
     drawn: list[int] = []
     original = world_module.World.memo
 
@@ -71,7 +71,7 @@ def test_runs_are_aligned_kept_once_and_a_first_request_draws_its_missing_runs_t
             return world.kept(key)
 
     cells = day_cells(table, window, world.params, True, Counting())
-    assert drawn == [20_001 // CELL_DAYS, 20_001 // CELL_DAYS + 1, 20_020 // CELL_DAYS]
+    assert drawn == list(range(run_of(20_001), run_of(20_020) + 1)) == [2856, 2857, 2858, 2859]
     assert cells.counts.shape == (len(table), 20) and cells.starts[0] == 20_001 * 86400
     drawn.clear()
     again = day_cells(table, Window(20_004, 20_010), world.params, True, Counting())
@@ -119,7 +119,7 @@ def test_a_year_of_every_familys_hour_runs_fits_in_a_quarter_of_the_memo() -> No
     for family in ("sessions", "tools", "integrations"):
         hour_cells(getattr(world, family), year, world.params, True, world)
     kept = [size for key, (_, size) in world._memo.entries.items() if key[2][0] == "hour-cells"]
-    assert len(kept) == 3 * (year.last_day // CELL_DAYS - year.first_day // CELL_DAYS + 1)
+    assert len(kept) == 3 * (run_of(year.last_day) - run_of(year.first_day) + 1)
     assert sum(kept) < world_module.MEMO_BYTES // 4
 
 
@@ -153,7 +153,7 @@ def test_a_windows_brief_figures_never_push_the_memos_runs_out() -> None:
         integrations.summary_rows(world, AnalyticsQuery(Window(first, first + 29), Granularity.DAY, no_filter))
     runs = [key for key in world._memo.entries if key[2][0] == "day-cells"]
     first_day, last_day = firsts[0] - 30, firsts[-1] + 29  # the first previous window .. the last window
-    assert len(runs) == last_day // CELL_DAYS - first_day // CELL_DAYS + 1, "every run drawn once and still kept"
+    assert len(runs) == run_of(last_day) - run_of(first_day) + 1, "every run drawn once and still kept"
     assert world._brief.size <= world_module.BRIEF_BYTES and len(world._brief.entries) < 100
 
 
@@ -181,3 +181,16 @@ def test_figures_asked_together_are_the_figures_asked_alone(scenario: str, first
         alone = window_figures(ask.days, ask.rows, world.seed, ask.window, ask.group, ask.groups)
         for name in ("percentiles", "avg", "max"):
             assert getattr(stats, name).tobytes() == getattr(alone, name).tobytes(), name
+
+
+def test_a_run_is_a_monday_to_sunday_week() -> None:
+    """Calendar weeks (and week buckets) are one kept run each: a Monday-to-Sunday dashboard draws 7 days, not
+    the 16 two 8-day runs from 1970-01-01 held."""
+    import datetime as dt
+
+    epoch = dt.date(1970, 1, 1)
+    assert CELL_DAYS == 7 and (epoch + dt.timedelta(days=RUN_ANCHOR)).weekday() == 0
+    for monday in (dt.date(2026, 3, 2), dt.date(2024, 12, 30), dt.date(1970, 1, 5)):
+        first, last = (monday - epoch).days, (monday - epoch).days + 6
+        assert run_of(first) == run_of(last) and run_start(run_of(first)) == first
+        assert run_of(first - 1) == run_of(first) - 1

@@ -33,7 +33,7 @@ from mockserver.world.rng import hash_keys, poisson, standard_normal, uniform
 from mockserver.world.split import place_events, scatter_events, split_tree, split_where_uneven
 
 __all__ = ["WorldParams", "BucketSeries", "series", "to_weeks", "combined", "day_cells", "hour_cells", "Keeper",
-           "CELL_DAYS", "stretches", "HourCells", "HourLatency"]
+           "CELL_DAYS", "RUN_ANCHOR", "run_of", "run_start", "stretches", "HourCells", "HourLatency"]
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -452,11 +452,24 @@ def _shaped(by_day: BucketSeries, granularity: Granularity, combine: I64 | None,
 
 # Kept cells -------------------------------------------------------------------------------------------
 # Every draw is keyed by (leaf, day, ...), so the draws of any window are the draws of its days, whichever
-# window asked first. Cells of every leaf of a table are kept in runs of CELL_DAYS days (aligned to
-# 1970-01-01) in the world's bounded memo: overlapping windows, every granularity built on days or hours,
-# filtered and unfiltered requests and the operations of one family all cut theirs from the same runs.
-# Missing runs of one request are drawn together, in one pass: a first request pays one draw, not one per run.
-CELL_DAYS = 8
+# window asked first. Cells of every leaf of a table are kept in runs of CELL_DAYS days in the world's bounded
+# memo: overlapping windows, every granularity built on days or hours, filtered and unfiltered requests and the
+# operations of one family all cut theirs from the same runs. Missing runs of one request are drawn together, in
+# one pass: a first request pays one draw, not one per run. A run is a Monday-to-Sunday week (RUN_ANCHOR: day 4,
+# 1970-01-05, was a Monday): a calendar week, the week buckets and the weeks a dashboard is most often asked for
+# are then one run, where 8-day runs from 1970-01-01 split three weeks in four across two (drawing 16 days for 7).
+CELL_DAYS = 7
+RUN_ANCHOR = 4
+
+
+def run_of(day: int) -> int:
+    """The number of the kept run holding ``day``."""
+    return (day - RUN_ANCHOR) // CELL_DAYS
+
+
+def run_start(number: int) -> int:
+    """The first day of kept run ``number``."""
+    return number * CELL_DAYS + RUN_ANCHOR
 
 
 class Keeper(Protocol):
@@ -595,16 +608,16 @@ def _runs(kind: tuple[Any, ...], window: Window, keeper: Keeper, draw: Callable[
           cut: Callable[[_Cells, slice], _Cells]) -> tuple[list[_Cells], int]:
     """The kept runs covering the window (drawing the missing ones, each stretch of them in one draw), and
     the first day of the first run. ``cut`` copies: a kept run must not hold its whole stretch alive."""
-    numbers = range(window.first_day // CELL_DAYS, window.last_day // CELL_DAYS + 1)
+    numbers = range(run_of(window.first_day), run_of(window.last_day) + 1)
     found = {n: keeper.kept((*kind, n)) for n in numbers}
     missing = [n for n in numbers if found[n] is None]
     for stretch in stretches(missing):
-        span = Window(stretch[0] * CELL_DAYS, (stretch[-1] + 1) * CELL_DAYS - 1)
+        span = Window(run_start(stretch[0]), run_start(stretch[-1] + 1) - 1)
         drawn = draw(span)
         for i, n in enumerate(stretch):
             part = cut(drawn, slice(i * CELL_DAYS, (i + 1) * CELL_DAYS))
             found[n] = keeper.memo((*kind, n), lambda part=part: part)  # type: ignore[misc]
-    return [found[n] for n in numbers], numbers[0] * CELL_DAYS
+    return [found[n] for n in numbers], run_start(numbers[0])
 
 
 def stretches(numbers: list[int]) -> list[list[int]]:
