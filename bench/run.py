@@ -319,6 +319,7 @@ def generation() -> dict[str, float]:
             biggest, feather.resolver, {}, None, {}, 0, "baseline", b"%d" % next(counter)), use_examples=False).content)),
         "generic_operation": biggest.key,  # type: ignore[dict-item]
         "resources": _resources(),  # type: ignore[dict-item]
+        "cold_floor": cold_floor(),  # type: ignore[dict-item]
     }
 
 
@@ -335,65 +336,144 @@ RESOURCE_REQUESTS = {
 }
 
 
-def _resources() -> dict[str, float]:
-    """Resource reads in-process, median of 7, each a request the reply cache has not seen: lists vary their page size
-    (44-50), so the world, its memo (a day's session events) and the resource fillers are warm as in a running server (the
-    first request of each session list is reported too); gets vary the seed (a cold
-    filler, the worst case). Each request is one ASGI call on one event loop, as uvicorn makes it (the app's own
-    path, generation thread included), without an HTTP client's overhead in the figure."""
-    import asyncio
-    from urllib.parse import urlencode
+def _asgi_call(app: Any, request: dict[str, Any]) -> Any:
+    """One request (a workload's dict: path with its query, headers, optional method and JSON body) as one ASGI
+    call, as uvicorn makes it (the app's own path, generation thread included, no HTTP client); awaits its status."""
+    import orjson
 
-    from mockserver.app import create_app
-    from mockserver.settings import Settings
+    path, _, query = request["path"].partition("?")
+    body = orjson.dumps(request["body"]) if "body" in request else b""
+    headers = [(k.lower().encode(), v.encode()) for k, v in request["headers"].items()]
+    if body:
+        headers += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": request.get("method", "GET"),
+             "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "", "query_string": query.encode(),
+             "headers": headers, "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 8000)}
+    status = 0
 
-    app = create_app(Settings(access_log=False, now=dt.datetime(2026, 1, 15, 12, tzinfo=dt.timezone.utc)))
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
 
-    async def call(path: str, query: dict[str, Any], headers: dict[str, str]) -> int:
-        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-                 "path": path.split("?")[0], "raw_path": path.split("?")[0].encode(), "root_path": "",
-                 "query_string": "&".join(p for p in (path.partition("?")[2], urlencode(query)) if p).encode(),
-                 "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-                 "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 8000)}
-        status = 0
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
 
-        async def receive() -> dict[str, Any]:
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(message: dict[str, Any]) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-
+    async def call() -> int:
         await app(scope, receive, send)
         return status
 
-    async def measure() -> dict[str, float]:
+    return call()
+
+
+def _in_process(app: Any, measure: Callable[[], Any]) -> Any:
+    """Run ``measure`` (a coroutine function) on one event loop between the app's lifespan startup and shutdown."""
+    import asyncio
+
+    async def session() -> Any:
         startup: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         await startup.put({"type": "lifespan.startup"})
         events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         life = asyncio.ensure_future(app({"type": "lifespan", "asgi": {"version": "3.0"}}, startup.get, events.put))
         await events.get()  # lifespan.startup.complete
+        try:
+            return await measure()
+        finally:
+            await startup.put({"type": "lifespan.shutdown"})
+            await life
+
+    return asyncio.run(session())
+
+
+def _resources() -> dict[str, float]:
+    """Resource reads in-process, median of 7, each a request the reply cache has not seen: lists vary their page size
+    (44-50), so the world, its memo (a day's session events) and the resource fillers are warm as in a running server (the
+    first request of each session list is reported too); gets vary the seed (a cold
+    filler, the worst case). Each request is one ASGI call (``_asgi_call``)."""
+    from mockserver.app import create_app
+    from mockserver.settings import Settings
+
+    app = create_app(Settings(access_log=False, now=dt.datetime(2026, 1, 15, 12, tzinfo=dt.timezone.utc)))
+
+    async def measure() -> dict[str, float]:
         timings = {}
         for label, path in RESOURCE_REQUESTS.items():
             times = []
             for run in range(1, 8):
+                joiner = "&" if "?" in path else "?"
+                request = {"path": path, "headers": {**KEY, "prefer": f"seed={run}"}} if "/v1/agents/" in path else \
+                    {"path": f"{path}{joiner}limit={50 - run % 7}", "headers": KEY}
                 started = time.perf_counter()
-                if "/v1/agents/" in path:
-                    status = await call(path, {}, {**KEY, "prefer": f"seed={run}"})
-                else:
-                    status = await call(path, {"limit": 50 - run % 7}, KEY)
+                status = await _asgi_call(app, request)
                 times.append((time.perf_counter() - started) * 1000)
                 assert status == 200, (path, status)
             timings[label] = statistics.median(times)
             if "conversations" in path or "handoffs" in path:  # the later pages reuse the day's session events
                 timings[f"{label}, its first request (no day's events kept yet)"] = times[0]
-        await startup.put({"type": "lifespan.shutdown"})
-        await life
         return timings
 
-    return asyncio.run(measure())
+    return _in_process(app, measure)  # type: ignore[no-any-return]
 
+
+FLOOR_REQUESTS = 1_500
+
+
+def cold_floor(count: int = FLOOR_REQUESTS, before_pass: Callable[[str], None] = lambda name: None) -> dict[str, Any]:
+    """How much of a cold request is drawing the world: the first ``count`` cold-distinct requests in-process, one
+    at a time, on a fresh sandbox (every run drawn for the first time, as in the cold-distinct row), then the same
+    requests again on the same sandbox with the reply cache off. The second pass finds every run kept (they take
+    about 20 MiB of the 32 MiB memo, so none is dropped) and none of its windows' own figures (the brief memo keeps
+    a few hundred windows, and more than a thousand come between a request and its repeat): what every request
+    would cost if the world's draws cost nothing, the most a faster way of drawing could give. ``before_pass``
+    is told each pass's name as it starts (tests count the runs each pass draws)."""
+    from mockserver.app import create_app
+    from mockserver.settings import Limits, Settings
+
+    requests = cold_distinct_workload()[:count]
+    app = create_app(Settings(access_log=False, now=dt.datetime(2026, 1, 15, 12, tzinfo=dt.timezone.utc),
+                              limits=Limits(cache_entries=0, cache_bytes=0)))
+
+    def kind(request: dict[str, Any]) -> str:
+        return request["path"].split("?")[0]
+
+    async def measure() -> dict[str, Any]:
+        passes = {}
+        for name in ("first", "kept"):
+            before_pass(name)
+            per_kind: dict[str, list[float]] = {}
+            began = time.perf_counter()
+            for request in requests:
+                started = time.perf_counter()
+                status = await _asgi_call(app, request)
+                per_kind.setdefault(kind(request), []).append((time.perf_counter() - started) * 1000)
+                assert status == 200, (request, status)
+            passes[name] = {"rps": count / (time.perf_counter() - began),
+                            "ms": {k: statistics.mean(v) for k, v in sorted(per_kind.items())}}
+        return {"requests": count, **passes}
+
+    return _in_process(app, measure)  # type: ignore[no-any-return]
+
+
+
+def _floor_lines(floor: dict[str, Any], loads: dict[str, Any]) -> list[str]:
+    """The cold floor (``cold_floor``): each kind of cold-distinct request on its first pass and with every run
+    kept, and what that bounds."""
+    first, kept = floor["first"], floor["kept"]
+    gain = kept["rps"] / first["rps"]
+    bare = loads["bare"]["rps"]
+    lines = ["", f"### What drawing the world costs a cold request (the first {floor['requests']:,} cold-distinct "
+                 "requests in-process, one at a time)", "",
+             "| Request | first pass, ms | again, every run kept, ms | drawing's share |", "|---|---|---|---|"]
+    for path, ms in first["ms"].items():
+        again = kept["ms"][path]
+        lines.append(f"| {path} | {ms:.2f} | {again:.2f} | {1 - again / ms:.0%} |")
+    lines += [f"| **all, req/s** | {first['rps']:.0f} | {kept['rps']:.0f} | {1 - first['rps'] / kept['rps']:.0%} |", "",
+              f"A world whose draws cost nothing would make this mix at most **{gain:.1f}x** faster: "
+              f"{kept['rps']:.0f} req/s in-process is {kept['rps'] / bare:.3f}x the bare route's {bare:,.0f}, "
+              f"against a target of {TARGETS['cold_distinct_vs_bare']:g}x. The rest is each request's own work on "
+              "what is kept (cutting a window from the runs, a dashboard's panels, the feedback rows' values and "
+              "percentiles, validation and rendering)."]
+    return lines
 
 FAMILY_TARGETS = {"hour_7d_ms": 5, "day_365d_ms": 10, "dashboard_vs_panel": 2}
 
@@ -767,6 +847,7 @@ def render(results: dict[str, Any]) -> str:
         lines.append(f"| {label} | {ms:.2f} | {target} |")
     lines.append(f"| generic response, largest Feather schema ({generation['generic_operation']}) | "
                  f"{generation['generic_largest_ms']:.2f} | |")
+    lines += _floor_lines(generation["cold_floor"], loads)
     lines += ["", "### By analytics family (slowest operation of each, median of 5, empty memo)", "",
               "| Family | Operations | 7-day at hour (Monday to Sunday) | 7-day at hour (Tuesday to Monday) "
               "| 365-day at day | Dashboard / its slowest panel (365 days) | Dashboard / slowest operation |",

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bench.run import ensure_tools
+from bench.run import cold_floor, ensure_tools
 
 
 class Machine:
@@ -58,3 +58,30 @@ def test_without_nginx_the_bench_runs_and_says_which_rows_it_leaves_out(capsys: 
     assert ensure_tools(machine.find, machine.run, lambda: True, {}) is True
     assert "ceiling and the replicas rows are left out" in capsys.readouterr().err
 
+
+
+def test_the_cold_floor_second_pass_draws_no_run_and_is_faster(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bench's cold floor rests on its second pass finding every run of the first kept: count the kept runs
+    (and feedback days) each pass draws."""
+    from mockserver.world import world
+
+    drawn: dict[str, int] = {}
+    current = [""]
+    original = world.Memo.get_or_compute
+
+    def counting(memo: world.Memo, key: Any, compute: Any) -> Any:
+        def counted() -> Any:
+            name = key[2][0] if isinstance(key[2], tuple) else key[0]
+            if name in ("day-cells", "hour-cells", "feedback-row-minutes"):
+                drawn[current[0]] = drawn.get(current[0], 0) + 1
+            return compute()
+        return original(memo, key, counted)
+
+    monkeypatch.setattr(world.Memo, "get_or_compute", counting)
+    floor = cold_floor(count=120, before_pass=lambda name: current.__setitem__(0, name))
+    assert drawn.get("first", 0) > 100  # a first pass draws runs of every family and feedback days
+    assert drawn.get("kept", 0) == 0
+    assert floor["kept"]["rps"] > floor["first"]["rps"]
+    assert set(floor["first"]["ms"]) == {"/feedback/stats", "/v1/analytics/integrations/dashboard",
+                                         "/v1/analytics/sessions/escalation-rate",
+                                         "/v1/analytics/tools/usage/timeseries"}
