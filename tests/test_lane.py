@@ -1,0 +1,95 @@
+"""The generation lane: one job at a time while jobs are quick, another thread once the running ones are slow,
+never more than ``threads``, a waiting job that is cancelled never runs."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any, Callable
+
+from mockserver.http.lane import GenerationLane
+
+
+class Meter:
+    """Jobs that note how many ran at once and when each started and ended."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.now_running = 0
+        self.most_running = 0
+        self.spans: dict[str, tuple[float, float]] = {}
+
+    def job(self, name: str, seconds: float) -> Callable[[], str]:
+        def run() -> str:
+            with self.lock:
+                self.now_running += 1
+                self.most_running = max(self.most_running, self.now_running)
+            began = time.perf_counter()
+            time.sleep(seconds)
+            with self.lock:
+                self.now_running -= 1
+            self.spans[name] = (began, time.perf_counter())
+            return name
+        return run
+
+
+def run_all(lane: GenerationLane, jobs: list[tuple[float, Callable[[], Any]]]) -> list[Any]:
+    """Submit each job after its delay (seconds from the start) and gather the answers."""
+    async def scenario() -> list[Any]:
+        async def later(delay: float, job: Callable[[], Any]) -> Any:
+            await asyncio.sleep(delay)
+            return await lane.run(job)
+        try:
+            return await asyncio.gather(*(later(delay, job) for delay, job in jobs))
+        finally:
+            lane.close()
+    return asyncio.run(scenario())
+
+
+def test_quick_jobs_run_one_at_a_time_in_the_order_they_came() -> None:
+    meter = Meter()
+    lane = GenerationLane(threads=2, max_waiting=10, patience_s=0.2)
+    answers = run_all(lane, [(0.0, meter.job(f"q{i}", 0.01)) for i in range(6)])
+    assert answers == [f"q{i}" for i in range(6)]
+    assert meter.most_running == 1
+    starts = [meter.spans[f"q{i}"][0] for i in range(6)]
+    assert starts == sorted(starts)
+
+
+def test_a_job_waiting_behind_a_slow_one_gets_a_thread_after_the_patience() -> None:
+    meter = Meter()
+    lane = GenerationLane(threads=2, max_waiting=10, patience_s=0.1)
+    run_all(lane, [(0.0, meter.job("slow", 0.6)), (0.01, meter.job("quick", 0.01))])
+    slow_began, slow_ended = meter.spans["slow"]
+    quick_began, quick_ended = meter.spans["quick"]
+    assert quick_began - slow_began >= 0.09, "it waited for the patience, not beside the slow job at once"
+    assert quick_ended < slow_ended, "it did not wait for the slow job to end"
+    assert meter.most_running == 2
+
+
+def test_never_more_than_threads_at_once() -> None:
+    meter = Meter()
+    lane = GenerationLane(threads=2, max_waiting=10, patience_s=0.02)
+    run_all(lane, [(0.0, meter.job(f"s{i}", 0.15)) for i in range(5)])
+    assert meter.most_running == 2
+
+
+def test_a_waiting_job_that_is_cancelled_never_runs_and_the_next_one_does() -> None:
+    meter = Meter()
+    lane = GenerationLane(threads=1, max_waiting=10, patience_s=0.01)
+
+    async def scenario() -> list[str]:
+        first = asyncio.ensure_future(lane.run(meter.job("first", 0.15)))
+        await asyncio.sleep(0.02)
+        dropped = asyncio.ensure_future(lane.run(meter.job("dropped", 0.01)))
+        last = asyncio.ensure_future(lane.run(meter.job("last", 0.01)))
+        await asyncio.sleep(0.02)
+        dropped.cancel()
+        answers = [await first, await last]
+        lane.close()
+        return answers
+
+    assert asyncio.run(scenario()) == ["first", "last"]
+    assert "dropped" not in meter.spans
+    assert lane.admitted == 0 and not lane._running and not lane._waiting
