@@ -92,4 +92,26 @@ def test_a_waiting_job_that_is_cancelled_never_runs_and_the_next_one_does() -> N
 
     assert asyncio.run(scenario()) == ["first", "last"]
     assert "dropped" not in meter.spans
-    assert lane.admitted == 0 and not lane._running and not lane._waiting
+    assert lane.admitted == 0
+
+
+def test_a_helper_keeps_serving_quick_jobs_while_a_heavy_one_runs() -> None:
+    meter = Meter()
+    lane = GenerationLane(threads=2, max_waiting=50, patience_s=0.05)
+    run_all(lane, [(0.0, meter.job("heavy", 0.6))] + [(0.01, meter.job(f"q{i}", 0.005)) for i in range(20)])
+    heavy_ended = meter.spans["heavy"][1]
+    assert all(meter.spans[f"q{i}"][1] < heavy_ended for i in range(20)), "not one job per patience, all of them"
+
+
+def test_jobs_already_waiting_at_shutdown_still_get_their_answers() -> None:
+    meter = Meter()
+    lane = GenerationLane(threads=2, max_waiting=10, patience_s=1.0)
+
+    async def scenario() -> list[str]:
+        jobs = [asyncio.ensure_future(lane.run(meter.job(f"j{i}", 0.02))) for i in range(4)]
+        await asyncio.sleep(0.005)
+        lane.close()
+        return list(await asyncio.gather(*jobs))
+
+    assert asyncio.run(scenario()) == ["j0", "j1", "j2", "j3"]
+    assert meter.most_running == 1

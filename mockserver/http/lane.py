@@ -3,17 +3,21 @@
 A year of hourly buckets costs the CPU a second; on the event loop that second
 would stall every other client, ``/healthz`` and cached replies included. Here
 the loop only routes, authenticates, reads bodies and serves cached bytes, and
-hands everything else to a small thread pool:
+hands everything else to worker threads:
 
-* **one job at a time, a second only past patience**: the jobs are Python and
-  numpy under one interpreter lock, so two running together are not faster
-  than one after the other: they are slower, because each numpy call hands the
-  lock to the other thread and back (measured 2026-12-07 with wrk: cold
-  requests 252 -> 349 req/s and p99 343 -> 261 ms with one thread instead of
-  two). So a job starts at once only when none is running; a waiting job gets
-  another thread (up to ``threads``) only once every running job has run for
-  ``patience_s`` (:data:`PATIENCE_S`): a heavy request holds a cheap one back
-  by at most that long, and cheap requests never fight over the lock;
+* **one worker takes the jobs one after another, in order**: the jobs are Python and
+  numpy under one interpreter lock, so two running together are not faster than
+  one after the other: they are slower, each numpy call handing the lock to the
+  other thread and back (measured 2026-12-07 with wrk: cold requests 252 -> 349
+  req/s and p99 343 -> 261 ms with one thread instead of two). The worker takes its
+  next job from a queue as soon as it is done with the last, without waiting for
+  the event loop to hand it over: a round trip through the loop per job, waking a
+  thread each way, halved the throughput of cheap jobs (1,900 against 3,600 req/s
+  of kept-run escalation rates answered on the loop itself);
+* **helpers past patience**: a job that has waited behind running ones for
+  ``patience_s`` (:data:`PATIENCE_S`) while every running job has run that long
+  gets a helper thread (up to ``threads`` in all), so a heavy request holds a cheap
+  one back by about that long at most;
 * **bounded queue**: at most ``max_waiting`` more jobs wait; beyond that the
   request is answered at once with 503 and ``Retry-After`` (:class:`Overloaded`),
   which is cheaper for everyone than an ever-growing queue;
@@ -22,16 +26,16 @@ hands everything else to a small thread pool:
   idle after at least :data:`TRIM_AFTER_BUSY_S` of work, the free pages go back to
   the system (``mockserver/memory.py``).
 
-The lane's bookkeeping (who runs, who waits) is touched only on the event loop's thread.
+Answers come back to the loop with ``call_soon_threadsafe``. The lane's counters are touched only on the
+loop's thread; the workers note only when each began its current job.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
+import queue
+import threading
 import time
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, TypeVar
 
 from mockserver.memory import release_free_memory
@@ -41,7 +45,10 @@ __all__ = ["GenerationLane", "Overloaded", "PATIENCE_S"]
 T = TypeVar("T")
 
 TRIM_AFTER_BUSY_S = 0.25
-PATIENCE_S = 0.02  # a waiting job gets another thread once every running job has run this long
+PATIENCE_S = 0.02  # a waiting job gets a helper thread once every running job has run this long
+
+# A job in the queue: the loop to answer on, the future to answer, the job and its arguments.
+_Item = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[..., Any], tuple[Any, ...]]
 
 
 class Overloaded(Exception):
@@ -53,11 +60,9 @@ class GenerationLane:
         self.threads = threads
         self.max_waiting = max_waiting
         self.patience_s = patience_s
-        self._pool: ThreadPoolExecutor | None = None  # started on first use, so a closed lane can start again
+        self._workers: _Workers | None = None  # started on first use, so a closed lane can start again
         self.admitted = 0  # running + waiting
         self.busy_since_trim = 0.0  # seconds of jobs since memory was last given back
-        self._running: list[float] = []  # when each running job started (perf_counter), in the order they started
-        self._waiting: deque[asyncio.Future[float]] = deque()  # resolved with the job's start when its turn comes
         self._check: asyncio.TimerHandle | None = None
 
     async def run(self, job: Callable[..., T], *args: Any) -> T:
@@ -65,82 +70,133 @@ class GenerationLane:
             raise Overloaded
         self.admitted += 1
         loop = asyncio.get_running_loop()
-        pool = self._pool_for_use()
+        workers = self._workers_for_use()
         started = time.perf_counter()
         try:
-            began = await self._turn(loop, started)
-            try:
-                return await loop.run_in_executor(pool, functools.partial(job, *args))
-            finally:
-                self._running.remove(began)
-                self._grant(loop)
+            done: asyncio.Future[T] = loop.create_future()
+            workers.put((loop, done, job, args))
+            self._watch(loop)
+            return await done
         finally:
             self.admitted -= 1
             self.busy_since_trim += time.perf_counter() - started
-            # Not on a pool closed meanwhile (lifespan shutdown with a request still generating): submitting to it
-            # would raise here and turn the answer just made into a 500.
-            if self.admitted == 0 and self.busy_since_trim >= TRIM_AFTER_BUSY_S and pool is self._pool:
+            # Not on workers closed meanwhile (lifespan shutdown with a request still generating).
+            if self.admitted == 0 and self.busy_since_trim >= TRIM_AFTER_BUSY_S and workers is self._workers:
                 self.busy_since_trim = 0.0
-                loop.run_in_executor(pool, release_free_memory)
-
-    async def _turn(self, loop: asyncio.AbstractEventLoop, now: float) -> float:
-        """Wait until this job may start (at once when nothing waits before it and :meth:`_may_start`); the time
-        it started, its entry in ``_running``."""
-        if not self._waiting and self._may_start(now):
-            self._running.append(now)
-            return now
-        turn: asyncio.Future[float] = loop.create_future()
-        self._waiting.append(turn)
-        self._watch(loop)
-        try:
-            return await turn
-        except asyncio.CancelledError:
-            if turn.done() and not turn.cancelled():  # its turn came as it was cancelled: pass the turn on
-                self._running.remove(turn.result())
-                self._grant(loop)
-            elif turn in self._waiting:
-                self._waiting.remove(turn)
-            raise
-
-    def _may_start(self, now: float) -> bool:
-        """Nothing runs, or fewer than ``threads`` run and every one of them has run for ``patience_s``."""
-        if not self._running:
-            return True
-        return len(self._running) < self.threads and now - self._running[-1] >= self.patience_s
-
-    def _grant(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Start the waiting jobs that may start now, oldest first; watch for the patience of the rest."""
-        now = time.perf_counter()
-        while self._waiting and self._may_start(now):
-            turn = self._waiting.popleft()
-            if turn.done():  # cancelled while waiting
-                continue
-            self._running.append(now)
-            turn.set_result(now)
-        self._watch(loop)
+                workers.put((loop, loop.create_future(), release_free_memory, ()))
 
     def _watch(self, loop: asyncio.AbstractEventLoop) -> None:
-        """With jobs waiting and a thread to spare, look again when the youngest running job has run for
-        ``patience_s`` (one timer at a time)."""
-        if self._check is not None or not self._waiting or not self._running or len(self._running) >= self.threads:
-            return
-        due = self._running[-1] + self.patience_s - time.perf_counter()
-        self._check = loop.call_later(max(due, 0.0), self._look_again, loop)
+        """While jobs wait, look every ``patience_s`` whether a helper should take one (one timer at a time)."""
+        if self._check is None and self.threads > 1:
+            self._check = loop.call_later(self.patience_s, self._look_again, loop)
 
     def _look_again(self, loop: asyncio.AbstractEventLoop) -> None:
         self._check = None
-        self._grant(loop)
+        workers = self._workers
+        if workers is None or not workers.waiting():
+            return
+        workers.help_if_patience_ran_out(time.perf_counter())
+        self._watch(loop)
 
-    def _pool_for_use(self) -> ThreadPoolExecutor:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="mockserver-generate")
-        return self._pool
+    def _workers_for_use(self) -> _Workers:
+        if self._workers is None:
+            self._workers = _Workers(self.threads, self.patience_s)
+        return self._workers
 
     def close(self) -> None:
-        """At lifespan shutdown; an app served again (tests do) gets a new pool on its next request."""
-        pool, self._pool = self._pool, None
+        """At lifespan shutdown; an app served again (tests do) gets new workers on its next request."""
+        workers, self._workers = self._workers, None
         if self._check is not None:
             self._check.cancel()
             self._check = None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+        if workers is not None:
+            workers.stop()
+
+
+class _Workers:
+    """A first worker that takes every job in turn, and helpers that take one when given a permit."""
+
+    def __init__(self, threads: int, patience: float) -> None:
+        self.patience = patience
+        self.jobs: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
+        self.began = [0.0] * threads  # when each worker began its current job (perf_counter); 0.0: idle
+        self.permits = threading.Semaphore(0)
+        self.stopping = False
+        for index in range(threads):
+            threading.Thread(target=self._work, args=(index,), name=f"mockserver-generate-{index}", daemon=True).start()
+
+    def put(self, item: _Item) -> None:
+        self.jobs.put(item)
+
+    def waiting(self) -> bool:
+        return not self.jobs.empty()
+
+    def help_if_patience_ran_out(self, now: float) -> None:
+        """Give one helper a permit when one is idle and every busy worker has been on its job for ``patience``."""
+        busy = [began for began in self.began if began]
+        if len(busy) < len(self.began) and busy and all(now - began >= self.patience for began in busy):
+            self.permits.release()
+
+    def stop(self) -> None:
+        """The helpers end now; the first worker once the jobs already queued are done (their requests get answers
+        while the server shuts down)."""
+        self.stopping = True
+        self.jobs.put(None)
+        for _ in self.began[1:]:
+            self.permits.release()
+
+    def _work(self, index: int) -> None:
+        if index:
+            self._help(index)
+            return
+        while True:  # the first worker: every job in turn, until the end mark (jobs queued before it still run)
+            item = self.jobs.get()
+            if item is None:
+                return
+            self._run(index, item)
+
+    def _help(self, index: int) -> None:
+        """A helper: given a permit, take waiting jobs for as long as the jobs it helps with are still running
+        past patience (they are heavy), then wait for the next permit."""
+        while True:
+            self.permits.acquire()
+            while not self.stopping:
+                try:
+                    item = self.jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:  # the first worker's end mark: it is the first worker's to take
+                    self.jobs.put(None)
+                    return
+                self._run(index, item)
+                now = time.perf_counter()
+                others = [began for at, began in enumerate(self.began) if at != index and began]
+                if not others or any(now - began < self.patience for began in others):
+                    break
+            if self.stopping:
+                return
+
+    def _run(self, index: int, item: _Item) -> None:
+        loop, done, job, args = item
+        if done.cancelled():  # its request went away while it waited
+            return
+        self.began[index] = time.perf_counter()
+        try:
+            result, error = job(*args), None
+        except BaseException as exc:  # the request's own error, raised where it awaits
+            result, error = None, exc
+        finally:
+            self.began[index] = 0.0
+        try:
+            loop.call_soon_threadsafe(_settle, done, result, error)
+        except RuntimeError:  # the loop is closed: nobody awaits the answer
+            pass
+
+
+def _settle(done: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if done.cancelled():
+        return
+    if error is not None:
+        done.set_exception(error)
+    else:
+        done.set_result(result)
