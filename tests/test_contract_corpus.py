@@ -12,7 +12,8 @@ reason the README's "Your own contract" section states, and nothing else:
   (Schemathesis drops them or sends their keys; the sandbox reads such a field as JSON text);
 - a negated JSON type in an XML or form body (``10`` for a string arrives as the text ``10``; ``null`` for an array
   as an empty element); bounds, patterns, enums and required fields survive as text and must be refused;
-- a negated query value that serialises to valid text (``check/gaps.negation_lost_on_the_wire``).
+- a negated query value that serialises to valid text, or a scalar sent several times whose last value (the one
+  read) is valid (``check/gaps.negation_lost_on_the_wire``).
 
 The sandbox is stateless (a DELETE does not delete), so the stateful phase is not run here.
 """

@@ -24,3 +24,20 @@ def test_a_constrained_parameter_that_was_sent_is_not_forgiven() -> None:
 def test_unrelated_failures_and_unknown_parameters_are_not_forgiven() -> None:
     assert not negation_lost_on_the_wire("violates `type` in body", "http://t/x?tags=1", [FREE_TEXT_LIST])
     assert not negation_lost_on_the_wire("parameter `other` in query", "http://t/x", [FREE_TEXT_LIST])
+
+
+LIMIT = {"name": "limit", "in": "query", "schema": {"type": "integer", "format": "int32", "maximum": 5000}}
+PETSTORE_TAGS = {"name": "tags", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}}
+BOTH = "Invalid component: parameters `limit`, `tags` in query"
+
+
+def test_a_repeated_scalar_whose_last_value_is_valid_is_forgiven() -> None:
+    """A scalar parameter sent several times is read as its last value (docs/validation.md)."""
+    assert negation_lost_on_the_wire(BOTH, "http://t/pets?tags=x&limit=%5B%5D&limit=true&limit=4263",
+                                     [LIMIT, PETSTORE_TAGS])
+
+
+def test_a_repeated_scalar_whose_last_value_is_invalid_or_sent_once_is_not_forgiven() -> None:
+    assert not negation_lost_on_the_wire(BOTH, "http://t/pets?tags=x&limit=4263&limit=true", [LIMIT, PETSTORE_TAGS])
+    assert not negation_lost_on_the_wire(BOTH, "http://t/pets?tags=x&limit=1&limit=9000", [LIMIT, PETSTORE_TAGS])
+    assert not negation_lost_on_the_wire(BOTH, "http://t/pets?tags=x&limit=%5B1%5D", [LIMIT, PETSTORE_TAGS])
