@@ -460,6 +460,27 @@ def test_sizes_within_the_limits_are_served_and_requests_may_ask_for_more(tmp_pa
         assert client.post("/a", json="short").status_code == 422
 
 
+
+def test_bounds_no_value_can_meet_are_warned_of_and_the_rest_is_served(tmp_path: Path) -> None:
+    """``minimum`` above ``maximum`` (or an open bound on both sides of one number, or ``minLength`` above
+    ``maxLength``) cannot be answered validly: the contract loads with one warning naming each place."""
+    from mockserver.spec.contract import load_contract
+
+    impossible = {"type": "object", "properties": {
+        "a": {"type": "integer", "minimum": 5, "maximum": 4}, "b": {"type": "number", "exclusiveMinimum": 0,
+                                                                     "maximum": 0},
+        "c": {"type": "string", "minLength": 3, "maxLength": 2}, "d": {"type": "integer", "minimum": 1, "maximum": 1},
+        "maximum": {"type": "string"}}}
+    document = _document({"/a": {"get": {"responses": {"200": {"description": "ok", "content": {
+        "application/json": {"schema": impossible}}}}}}})
+    spec = tmp_path / "impossible.json"
+    spec.write_text(json.dumps(document))
+    warnings = load_contract(spec).warnings
+    assert [w.split(": no value")[0].rsplit("/", 1)[1] for w in warnings] == ["a", "b", "c"]
+    assert "(from 5 to 4)" in warnings[0] and "(above 0 to 0)" in warnings[1] and "minLength 3 > maxLength 2" in warnings[2]
+    with make_client(specs=(spec,)) as client:
+        assert client.get("/a").status_code == 200
+
 def test_a_pattern_whose_shortest_match_is_huge_is_not_sampled(tmp_path: Path) -> None:
     """``((a{1000}){1000}){1000}`` matches nothing shorter than a billion characters: sampling it took minutes;
     it is beyond the sampled subset, and the string responder's fallback answers at once."""

@@ -47,7 +47,7 @@ def check_document(document: dict[str, Any]) -> list[str]:
     """Raise :class:`ContractProblem` for the first fatal problem; return the warnings."""
     _check_shape(document)
     _check_refs(document)
-    warnings = _check_patterns(document)
+    warnings = _check_schemas(document)
     _check_finite(document)
     _check_sizes(document)
     return warnings
@@ -160,22 +160,68 @@ def _check_refs(document: dict[str, Any]) -> None:
                 seen.append(target["$ref"])
 
 
-def _check_patterns(document: dict[str, Any]) -> list[str]:
+def _check_schemas(document: dict[str, Any]) -> list[str]:
+    """One walk over the document for what each schema object may hold: a pattern Python cannot read (fatal) or
+    that needs a backtracking engine, and bounds no value can meet (warnings)."""
     warnings: list[str] = []
     for place, node in _walk(document):
-        pattern = node.get("pattern")
-        if not isinstance(pattern, str) or _under_properties(place) or compile_pattern(pattern) is not None:
+        if _under_properties(place):
             continue
-        at = _path(place)
-        try:
-            re.compile(ecma_pattern(pattern))
-        except re.error as exc:
-            raise ContractProblem(pointer(*at, "pattern"), f"{pattern!r} is not a valid regular expression ({exc})") \
-                from None
-        warnings.append(f"{pointer(*at, 'pattern')}: {pattern!r} needs a backtracking regex engine "
-                        "(look-around or back-references); the sandbox does not enforce it")
+        pattern_warning = _pattern_warning(place, node) if "pattern" in node else None
+        if pattern_warning:
+            warnings.append(pattern_warning)
+        if _BOUNDS.isdisjoint(node):
+            continue
+        problem = _empty_number_range(node) or next(
+            (f"{low} {node[low]} > {high} {node[high]}" for low, high in _RANGES
+             if _is_number(node.get(low)) and _is_number(node.get(high)) and node[low] > node[high]), None)
+        if problem:
+            warnings.append(f"{pointer(*_path(place))}: no value satisfies this schema ({problem}): no request can "
+                            "carry one, and no answer made from it can either")
     return warnings
 
+
+def _pattern_warning(place: Place, node: dict[str, Any]) -> str | None:
+    pattern = node.get("pattern")
+    if not isinstance(pattern, str) or compile_pattern(pattern) is not None:
+        return None
+    at = _path(place)
+    try:
+        re.compile(ecma_pattern(pattern))
+    except re.error as exc:
+        raise ContractProblem(pointer(*at, "pattern"), f"{pattern!r} is not a valid regular expression ({exc})") \
+            from None
+    return (f"{pointer(*at, 'pattern')}: {pattern!r} needs a backtracking regex engine "
+            "(look-around or back-references); the sandbox does not enforce it")
+
+
+
+# Bounds no value can meet are warned of: the contract cannot be answered as written (a warning, not a refusal:
+# the other operations are fine).
+_RANGES = (("minLength", "maxLength"), ("minItems", "maxItems"), ("minProperties", "maxProperties"))
+_BOUNDS = frozenset({"maximum", "exclusiveMaximum", *(high for _, high in _RANGES)})  # no upper bound: nothing to meet
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _empty_number_range(node: dict[str, Any]) -> str | None:
+    """``minimum``/``exclusiveMinimum`` against ``maximum``/``exclusiveMaximum`` (numbers in 3.1, booleans beside
+    the bound in 3.0), as text when they leave no number between them."""
+    low, high = node.get("minimum"), node.get("maximum")
+    low_open = node.get("exclusiveMinimum") is True
+    high_open = node.get("exclusiveMaximum") is True
+    if _is_number(node.get("exclusiveMinimum")) and (not _is_number(low) or node["exclusiveMinimum"] >= low):
+        low, low_open = node["exclusiveMinimum"], True
+    if _is_number(node.get("exclusiveMaximum")) and (not _is_number(high) or node["exclusiveMaximum"] <= high):
+        high, high_open = node["exclusiveMaximum"], True
+    if not (_is_number(low) and _is_number(high)):
+        return None
+    low, high = float(low), float(high)  # type: ignore[arg-type]
+    if low > high or (low == high and (low_open or high_open)):
+        return f"{'above' if low_open else 'from'} {low:g} {'below' if high_open else 'to'} {high:g}"
+    return None
 
 def _check_finite(document: dict[str, Any]) -> None:
     """Every component schema, and every inline response schema, has a finite instance."""
