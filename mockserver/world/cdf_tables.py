@@ -53,14 +53,17 @@ def small_binomial(n: I64, q: F64, u: F64) -> I64 | None:
     width = widths[q_code]
     row_start = offsets[q_code] + n * width
     low, high = row_start, row_start + width - 1  # a row's last entry stops every draw (+inf, or >= 1.0 >= u)
-    while True:  # binary search for the first entry >= u in each draw's row (rows never decrease)
-        searching = low < high
-        if not searching.any():
-            break
-        middle = (low + high) >> 1
-        below = flat[middle] < u
-        low = np.where(searching & below, middle + 1, low)
-        high = np.where(searching & ~below, middle, high)
+    # Binary search for the first entry >= u in each draw's row (rows never decrease): flat[high] >= u throughout,
+    # so a draw whose search is over (low == high) stays put (its middle is low, not below u), and every draw is
+    # done after as many halvings as the widest row needs.
+    middle = np.empty_like(low)
+    below = np.empty(len(u), dtype=bool)
+    for _ in range(int(widths.max() - 1).bit_length() if len(widths) else 0):
+        np.add(low, high, out=middle)
+        np.right_shift(middle, 1, out=middle)
+        np.less(flat[middle], u, out=below)
+        low = np.where(below, middle + 1, low)
+        np.copyto(high, middle, where=~below)
     return low - row_start  # type: ignore[no-any-return]
 
 
