@@ -892,7 +892,8 @@ def render(results: dict[str, Any]) -> str:
               "writer (its formatting holds the interpreter lock the event loop needs) about 3 %. Across runs the "
               "hot ratio moves by a few hundredths with the machine: on 2026-12-07's machine (bare route 28-29k "
               "req/s, 32.8k on 2026-12-04) the code of 2026-12-04 measured 0.75-0.76x in alternating runs, this "
-              "code 0.77-0.79x (0.75-0.81x across the day's five full runs, 0.795x in the last); it sits at the 0.8x line. The "
+              "code 0.77-0.79x (0.75-0.81x across the day's full runs, 0.79-0.81x in the last four); it sits at the 0.8x "
+              "line. The "
               "tail: the contracts are frozen out of the garbage collector before serving (`gc.freeze()`; a full "
               "collection walking them held one request in a thousand for ~30 ms) and the writer yields every 256 "
               "lines, which brought the hot p99.9 from 32 ms to about 4 ms.",
