@@ -115,3 +115,24 @@ def test_jobs_already_waiting_at_shutdown_still_get_their_answers() -> None:
 
     assert asyncio.run(scenario()) == ["j0", "j1", "j2", "j3"]
     assert meter.most_running == 1
+
+
+def test_a_lane_met_again_on_a_new_event_loop_still_calls_its_helper() -> None:
+    """An app served without lifespan may meet a new event loop per request: the patience timer left on a loop
+    that has ended must not keep the next loop from looking."""
+    meter = Meter()
+    lane = GenerationLane(threads=2, max_waiting=10, patience_s=0.05)
+
+    async def first() -> None:
+        await lane.run(meter.job("earlier", 0.001))
+
+    async def second() -> None:
+        async def quick_later() -> str:
+            await asyncio.sleep(0.01)
+            return await lane.run(meter.job("quick", 0.01))
+        await asyncio.gather(lane.run(meter.job("heavy", 0.5)), quick_later())
+
+    asyncio.run(first())  # its loop ends with the patience timer still pending
+    asyncio.run(second())
+    lane.close()
+    assert meter.spans["quick"][1] < meter.spans["heavy"][1]

@@ -64,6 +64,7 @@ class GenerationLane:
         self.admitted = 0  # running + waiting
         self.busy_since_trim = 0.0  # seconds of jobs since memory was last given back
         self._check: asyncio.TimerHandle | None = None
+        self._check_loop: asyncio.AbstractEventLoop | None = None
 
     async def run(self, job: Callable[..., T], *args: Any) -> T:
         if self.admitted >= self.threads + self.max_waiting:
@@ -86,11 +87,16 @@ class GenerationLane:
                 workers.put((loop, loop.create_future(), release_free_memory, ()))
 
     def _watch(self, loop: asyncio.AbstractEventLoop) -> None:
-        """While jobs wait, look every ``patience_s`` whether a helper should take one (one timer at a time)."""
-        if self._check is None and self.threads > 1:
+        """While jobs wait, look every ``patience_s`` whether a helper should take one (one timer at a time, on
+        the loop now running: an app served without lifespan may meet a new loop per request, and a timer left
+        on a finished loop never fires)."""
+        if self.threads > 1 and (self._check is None or self._check_loop is not loop):
             self._check = loop.call_later(self.patience_s, self._look_again, loop)
+            self._check_loop = loop
 
     def _look_again(self, loop: asyncio.AbstractEventLoop) -> None:
+        if loop is not self._check_loop:  # a timer of a loop the lane has since left
+            return
         self._check = None
         workers = self._workers
         if workers is None or not workers.waiting():
