@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bench.run import cold_floor, ensure_tools
+from bench.run import _family_limit, _prism_limit, cold_floor, ensure_tools
 
 
 class Machine:
@@ -85,3 +85,26 @@ def test_the_cold_floor_second_pass_draws_no_run_and_is_faster(monkeypatch: pyte
     assert set(floor["first"]["ms"]) == {"/feedback/stats", "/v1/analytics/integrations/dashboard",
                                          "/v1/analytics/sessions/escalation-rate",
                                          "/v1/analytics/tools/usage/timeseries"}
+
+
+def _family(day_ms: float, operation: str) -> dict[str, Any]:
+    return {"day_365d_ms": day_ms, "day_365d_op": operation}
+
+
+def test_a_family_over_its_365_day_target_is_named_with_its_limit_and_one_within_is_not() -> None:
+    within = {"sessions": _family(5.8, "getSessionFirstResponseTime"), "tools": _family(8.2, "getToolX")}
+    assert _family_limit(within) == []
+    [line] = _family_limit({**within, "integrations": _family(16.1, "getIntegrationAnalyticsSummary")})
+    assert "integrations (getIntegrationAnalyticsSummary, 16.1 ms)" in line and "cProfile" in line
+    assert "sessions" not in line and "tools (" not in line
+    [other] = _family_limit({"tools": _family(11.0, "getToolX")})
+    assert "tools (getToolX, 11.0 ms)" in other and "cProfile" not in other  # the profile is the integrations one
+
+
+def test_the_prism_limit_quotes_this_runs_ratio_sizes_and_tails_or_nothing_without_prism() -> None:
+    ours = {"rps": 531.0, "kb_per_reply": 6.3, "p99_ms": 194.8}
+    prism = {"rps": 322.0, "kb_per_reply": 0.7, "p99_ms": 3079.5}
+    [line] = _prism_limit({"sandbox_cold_feather": ours, "prism_cold": prism})
+    assert "(1.6x on the Feather-only" in line and "0.7 KB" in line and "6.3 KB" in line
+    assert "p99 195 ms against Prism's 3,080 ms" in line
+    assert _prism_limit({"sandbox_cold_feather": ours}) == []
