@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
 from typing import Callable
 
 from starlette.middleware.cors import CORSMiddleware
@@ -125,9 +127,22 @@ class SandboxApp:
 
 def create_app(settings: Settings | None = None) -> ASGIApp:
     """The sandbox as an ASGI app: serve it with any ASGI server, or test it in-process (README, "In tests")."""
-    settings = settings or Settings()
-    app = SandboxApp(build_dispatcher(settings), settings)
-    return AccessLog(app, settings.scenario) if settings.access_log else app
+    return create_served_app(settings or Settings())[0]
+
+
+def create_served_app(settings: Settings) -> tuple[ASGIApp, Callable[[socket.socket], None]]:
+    """The app, and what ``mockserver serve`` runs in each serving process before it serves (``server.serve``):
+    with ``settings.generation == "process"`` (and a system that can fork), move validation and generation into
+    a child process (``http/process_lane.py``); the listening socket is closed in that child."""
+    dispatcher = build_dispatcher(settings)
+    app = SandboxApp(dispatcher, settings)
+    served = AccessLog(app, settings.scenario) if settings.access_log else app
+
+    def before_serving(sock: socket.socket) -> None:
+        if settings.generation == "process" and hasattr(os, "fork"):
+            dispatcher.generate_in_a_child_process(close_in_child=(sock,))
+
+    return served, before_serving
 
 
 def _clock(settings: Settings) -> Callable[[], dt.datetime]:

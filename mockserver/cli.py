@@ -109,6 +109,9 @@ def _build_parser() -> argparse.ArgumentParser:
           default=_env("port") or "8000")
     _flag(serve, "--workers", "processes sharing the port (default 1); answers are identical in each", type=_workers,
           default=_env("workers") or "1")
+    _flag(serve, "--generation", "process (default): validate and generate in a child process of each worker, "
+          "beside its event loop rather than under its interpreter lock; thread: on threads in the same process",
+          choices=["process", "thread"], default=_env("generation") or "process")
     _flag(serve, "--seed", "world seed (default 0)", type=_seed, default=_env("seed") or "0")
     _flag(serve, "--spec", "OpenAPI 3.x contract (JSON or YAML) to serve instead of the bundled ones (repeatable)",
           action="append", type=Path, default=None)
@@ -172,6 +175,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         access_log=not args.no_access_log,
         log_format=args.log_format,
         workers=args.workers,
+        generation=args.generation,
     )
 
 
@@ -203,7 +207,7 @@ def _copy_fixtures(directory: Path) -> int:
 
 
 def _serve(settings: Settings) -> int:
-    from mockserver.app import create_app
+    from mockserver.app import create_served_app
     from mockserver.logs import configure_logging
     from mockserver.server import bind, serve
     from mockserver.workers import run_workers
@@ -215,7 +219,7 @@ def _serve(settings: Settings) -> int:
         print(f"mockserver: cannot listen on {settings.host}:{settings.port} ({exc.strerror or exc})", file=sys.stderr)
         return 3
     try:
-        app = create_app(settings)
+        app, before_serving = create_served_app(settings)
     except (ContractError, ScenarioError, PinnedError, CatalogError, FeedbackCatalogError, ValueError) as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         sock.close()
@@ -238,9 +242,10 @@ def _serve(settings: Settings) -> int:
         logger.warning("listening on %s, reachable from other machines, and accepting any credential: "
                        "pass --api-key / --basic-auth / --bearer-token to require real ones", settings.host)
     if settings.workers == 1:
-        serve(app, settings.limits, sock)
+        serve(app, settings.limits, sock, before_serving)
         return 0
-    return run_workers(lambda: serve(app, settings.limits, sock), settings.workers, settings.limits.shutdown_timeout_s)
+    return run_workers(lambda: serve(app, settings.limits, sock, before_serving), settings.workers,
+                       settings.limits.shutdown_timeout_s)
 
 
 def base_url(host: str, port: int) -> str:

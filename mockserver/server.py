@@ -30,8 +30,11 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import signal
 import socket
-from typing import Any
+import threading
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -190,11 +193,14 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(app: Any, limits: Limits, sock: socket.socket) -> None:
-    """Serve ``app`` on an already bound socket until SIGTERM or SIGINT."""
+def serve(app: Any, limits: Limits, sock: socket.socket,
+          before_serving: Callable[[socket.socket], None] = lambda sock: None) -> None:
+    """Serve ``app`` on an already bound socket until SIGTERM or SIGINT. ``before_serving`` runs once the
+    process's startup objects are frozen and before any thread starts (it may fork the generation process)."""
     share_one_arena()  # before any generation thread exists (mockserver/memory.py)
     gc.collect()
     gc.freeze()  # startup's objects live for good: no full collection walks them again (module docstring)
+    before_serving(sock)  # after the freeze: a forked child shares those pages instead of copying them
     config = uvicorn.Config(
         app,
         http=guarded_protocol(limits),
@@ -207,4 +213,21 @@ def serve(app: Any, limits: Limits, sock: socket.socket) -> None:
         lifespan="on",
     )
     server = uvicorn.Server(config)
-    server.run(sockets=[sock])
+    # uvicorn shuts down gracefully on SIGTERM / SIGINT, then raises the signal again for the handlers it found:
+    # Python's defaults would end the process by that signal (or a KeyboardInterrupt traceback), where the README
+    # promises exit status 0 after a clean shutdown. Handlers that do nothing let ``run`` return instead.
+    with _quiet_after_shutdown():
+        server.run(sockets=[sock])
+
+
+@contextmanager
+def _quiet_after_shutdown() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():  # signals are the main thread's to handle
+        yield
+        return
+    earlier = {number: signal.signal(number, lambda *_: None) for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for number, handler in earlier.items():
+            signal.signal(number, handler)

@@ -46,4 +46,8 @@ class Settings:
     access_log: bool = True
     log_format: str = "text"  # or "json": one JSON object per line (mockserver/logs.py)
     workers: int = 1  # processes sharing the listening socket (mockserver/workers.py)
+    # Where ``mockserver serve`` validates and generates: "process", a child process of each worker forked at
+    # startup (mockserver/http/process_lane.py), or "thread", threads beside the event loop. An app made with
+    # create_app() (tests, the pytest plugin) always uses threads in its own process.
+    generation: str = "process"
     limits: Limits = field(default_factory=Limits)

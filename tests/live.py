@@ -66,7 +66,7 @@ def live_server(limits: dict[str, Any] | None = None,
 
 
 def _main() -> None:
-    from mockserver.app import create_app
+    from mockserver.app import create_served_app
     from mockserver.server import bind, serve
     from mockserver.settings import Limits, Settings
 
@@ -74,7 +74,9 @@ def _main() -> None:
     if "api_keys" in settings:
         settings["api_keys"] = frozenset(settings["api_keys"])
     chosen = Limits(**limits)
-    serve(create_app(Settings(access_log=False, limits=chosen, **settings)), chosen, bind("127.0.0.1", port))
+    # As ``mockserver serve`` does: generation in a child process unless the settings say "thread".
+    app, before_serving = create_served_app(Settings(access_log=False, limits=chosen, **settings))
+    serve(app, chosen, bind("127.0.0.1", port), before_serving)
 
 
 if __name__ == "__main__":

@@ -85,6 +85,20 @@ def test_port_zero_prints_the_bound_url_first() -> None:
         server.stop()
 
 
+@pytest.mark.parametrize("generation", ["process", "thread"])
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_a_clean_shutdown_exits_0_without_a_traceback(stop: signal.Signals, generation: str) -> None:
+    """uvicorn raises the signal again once it has shut down; the README promises exit status 0."""
+    server = start_server(["--now", "2026-01-15T12:00:00Z", "--generation", generation])
+    try:
+        assert httpx.get(server.url + "/v1/agents?limit=2", headers={"x-api-key": "k"}).status_code == 200
+        server.process.send_signal(stop)
+        assert server.process.wait(timeout=20) == 0
+        assert "Traceback" not in server.log_text()
+    finally:
+        server.stop()
+
+
 def test_a_port_in_use_is_one_line_and_exit_3() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import parse_qsl
 
 import orjson
 
-from mockserver.http import errors
+from mockserver.http import errors, process_lane
 from mockserver.http.body import BodyParseError, BodyTooDeep
 from mockserver.http.cache import ResponseCache, digest
 from mockserver.http.deadlines import DeadlineWatch
@@ -109,9 +110,24 @@ class Dispatcher:
         self.body_timeout = limits.body_timeout_s
         self.deadlines = DeadlineWatch()
         self.cache = ResponseCache(limits.cache_entries, limits.cache_bytes)
-        self.lane = GenerationLane(limits.generation_threads, limits.generation_queue)
+        self.lane: GenerationLane | process_lane.ProcessLane = GenerationLane(limits.generation_threads,
+                                                                              limits.generation_queue)
         self.clock = clock
         self.frozen_clock = frozen_clock
+
+    def generate_in_a_child_process(self, close_in_child: tuple[socket.socket, ...] = ()) -> None:
+        """Validate and generate in a child process forked now (``http/process_lane.py``) instead of on threads
+        beside the event loop: ``server.serve`` calls this before any thread starts. The child has its own
+        copy of everything built so far; it keeps no reply cache (the parent keeps the replies), so a request
+        equal in meaning to a cached one but not in bytes is generated again there, to the same bytes."""
+        threads, waiting = self.lane.threads, self.lane.max_waiting
+        self.lane.close()
+        operations = [endpoint.operation for endpoint in self.endpoints.values()]
+        self.lane = process_lane.fork([self, *operations], threads, waiting, close_in_child=close_in_child,
+                                      in_child=self._in_the_child_process)
+
+    def _in_the_child_process(self) -> None:
+        self.cache = ResponseCache(0, 0)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
