@@ -127,6 +127,48 @@ def test_beyond_running_and_waiting_jobs_the_parent_answers_overloaded(jobs: Job
         lane.close()
 
 
+def test_a_heavy_job_holds_a_cheap_one_back_for_about_the_patience_only(jobs: Jobs) -> None:
+    """The first worker is busy for a second; the job behind it gets a helper once that job has run past
+    patience (20 ms here), not once it ends."""
+    lane = _lane(jobs, threads=2)
+
+    async def scenario() -> list[tuple[float, float]]:
+        timings = []
+        for _ in range(2):  # and again, once the child has been idle
+            heavy = asyncio.ensure_future(lane.run(jobs.where, 1.0))
+            await asyncio.sleep(0.1)
+            began = time.perf_counter()
+            await lane.run(jobs.where, 0.0)
+            cheap = time.perf_counter() - began
+            await heavy
+            timings.append((cheap, time.perf_counter() - began))
+            await asyncio.sleep(0.2)
+        return timings
+
+    try:
+        for cheap, both in asyncio.run(scenario()):
+            assert cheap < 0.4 < both
+    finally:
+        lane.close()
+
+
+def test_with_one_thread_jobs_run_in_order(jobs: Jobs) -> None:
+    lane = _lane(jobs, threads=1)
+
+    async def scenario() -> float:
+        heavy = asyncio.ensure_future(lane.run(jobs.where, 0.5))
+        await asyncio.sleep(0.05)
+        began = time.perf_counter()
+        await lane.run(jobs.where, 0.0)
+        await heavy
+        return time.perf_counter() - began
+
+    try:
+        assert asyncio.run(scenario()) > 0.3  # behind the heavy one
+    finally:
+        lane.close()
+
+
 def test_a_lost_child_costs_no_request_its_answer(jobs: Jobs, caplog: pytest.LogCaptureFixture) -> None:
     """Killed while a job runs and another waits: both are answered on threads in the parent, and so is every
     later job; the log says so once."""

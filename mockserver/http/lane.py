@@ -36,48 +36,19 @@ import asyncio
 import queue
 import threading
 import time
-from typing import Any, Callable, Protocol, TypeVar
+from typing import Any, Callable, TypeVar
 
 from mockserver.memory import release_free_memory
 
-__all__ = ["GenerationLane", "Overloaded", "PATIENCE_S", "TRIM_AFTER_BUSY_S", "Job", "Workers"]
+__all__ = ["GenerationLane", "Overloaded", "PATIENCE_S"]
 
 T = TypeVar("T")
 
 TRIM_AFTER_BUSY_S = 0.25
 PATIENCE_S = 0.02  # a waiting job gets a helper thread once every running job has run this long
 
-class Job(Protocol):
-    """What the workers take from their queue: a job that runs and delivers its own answer."""
-
-    def cancelled(self) -> bool:
-        """Its request went away while it waited (then it is skipped)."""
-
-    def run(self) -> None:
-        """Compute the answer and hand it to whoever awaits it."""
-
-
-class _LoopJob:
-    """A job whose answer settles a future on an event loop."""
-
-    __slots__ = ("loop", "done", "job", "args")
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, done: asyncio.Future[Any], job: Callable[..., Any],
-                 args: tuple[Any, ...]) -> None:
-        self.loop, self.done, self.job, self.args = loop, done, job, args
-
-    def cancelled(self) -> bool:
-        return self.done.cancelled()
-
-    def run(self) -> None:
-        try:
-            result, error = self.job(*self.args), None
-        except BaseException as exc:  # the request's own error, raised where it awaits
-            result, error = None, exc
-        try:
-            self.loop.call_soon_threadsafe(_settle, self.done, result, error)
-        except RuntimeError:  # the loop is closed: nobody awaits the answer
-            pass
+# A job in the queue: the loop to answer on, the future to answer, the job and its arguments.
+_Item = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[..., Any], tuple[Any, ...]]
 
 
 class Overloaded(Exception):
@@ -89,7 +60,7 @@ class GenerationLane:
         self.threads = threads
         self.max_waiting = max_waiting
         self.patience_s = patience_s
-        self._workers: Workers | None = None  # started on first use, so a closed lane can start again
+        self._workers: _Workers | None = None  # started on first use, so a closed lane can start again
         self.admitted = 0  # running + waiting
         self.busy_since_trim = 0.0  # seconds of jobs since memory was last given back
         self._check: asyncio.TimerHandle | None = None
@@ -104,7 +75,7 @@ class GenerationLane:
         started = time.perf_counter()
         try:
             done: asyncio.Future[T] = loop.create_future()
-            workers.put(_LoopJob(loop, done, job, args))
+            workers.put((loop, done, job, args))
             self._watch(loop)
             return await done
         finally:
@@ -113,7 +84,7 @@ class GenerationLane:
             # Not on workers closed meanwhile (lifespan shutdown with a request still generating).
             if self.admitted == 0 and self.busy_since_trim >= TRIM_AFTER_BUSY_S and workers is self._workers:
                 self.busy_since_trim = 0.0
-                workers.put(_LoopJob(loop, loop.create_future(), release_free_memory, ()))
+                workers.put((loop, loop.create_future(), release_free_memory, ()))
 
     def _watch(self, loop: asyncio.AbstractEventLoop) -> None:
         """While jobs wait, look every ``patience_s`` whether a helper should take one (one timer at a time, on
@@ -133,9 +104,9 @@ class GenerationLane:
         workers.help_if_patience_ran_out(time.perf_counter())
         self._watch(loop)
 
-    def _workers_for_use(self) -> Workers:
+    def _workers_for_use(self) -> _Workers:
         if self._workers is None:
-            self._workers = Workers(self.threads, self.patience_s)
+            self._workers = _Workers(self.threads, self.patience_s)
         return self._workers
 
     def close(self) -> None:
@@ -148,22 +119,19 @@ class GenerationLane:
             workers.stop()
 
 
-class Workers:
-    """A first worker that takes every job in turn, and helpers that take one when given a permit (the thread
-    lane's, and the generation process's: ``process_lane.py``)."""
+class _Workers:
+    """A first worker that takes every job in turn, and helpers that take one when given a permit."""
 
     def __init__(self, threads: int, patience: float) -> None:
         self.patience = patience
-        self.jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+        self.jobs: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self.began = [0.0] * threads  # when each worker began its current job (perf_counter); 0.0: idle
         self.permits = threading.Semaphore(0)
         self.stopping = False
-        self.threads = [threading.Thread(target=self._work, args=(index,), name=f"mockserver-generate-{index}",
-                                         daemon=True) for index in range(threads)]
-        for thread in self.threads:
-            thread.start()
+        for index in range(threads):
+            threading.Thread(target=self._work, args=(index,), name=f"mockserver-generate-{index}", daemon=True).start()
 
-    def put(self, item: Job) -> None:
+    def put(self, item: _Item) -> None:
         self.jobs.put(item)
 
     def waiting(self) -> bool:
@@ -182,10 +150,6 @@ class Workers:
         self.jobs.put(None)
         for _ in self.began[1:]:
             self.permits.release()
-
-    def joined(self) -> None:
-        """Once stopped: wait until the first worker has run the jobs queued before the stop."""
-        self.threads[0].join()
 
     def _work(self, index: int) -> None:
         if index:
@@ -218,14 +182,21 @@ class Workers:
             if self.stopping:
                 return
 
-    def _run(self, index: int, item: Job) -> None:
-        if item.cancelled():  # its request went away while it waited
+    def _run(self, index: int, item: _Item) -> None:
+        loop, done, job, args = item
+        if done.cancelled():  # its request went away while it waited
             return
         self.began[index] = time.perf_counter()
         try:
-            item.run()
+            result, error = job(*args), None
+        except BaseException as exc:  # the request's own error, raised where it awaits
+            result, error = None, exc
         finally:
             self.began[index] = 0.0
+        try:
+            loop.call_soon_threadsafe(_settle, done, result, error)
+        except RuntimeError:  # the loop is closed: nobody awaits the answer
+            pass
 
 
 def _settle(done: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:

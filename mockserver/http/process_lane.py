@@ -20,12 +20,15 @@ How it works:
   operations), which travel as their number in ``shared``
   (``pickle``'s persistent ids); answers come back pickled, each framed by its
   job number and length;
-* **the same workers inside**: the child's main thread only reads jobs and queues
-  them; the thread lane's workers (``lane.Workers``: one in order, a helper past
-  patience) unpickle, run and answer each, so a heavy request holds cheap ones back
-  no longer than on threads, and a job costs no event-loop round trip in the child;
-  the parent admits at most ``threads + max_waiting`` at once and answers the rest
-  503 (:class:`Overloaded`), as before;
+* **the same patience inside**: the child's main thread is its first worker: it
+  reads the next job from the socket itself when done with the last, with no
+  hand-over between threads per job (each one a switch of the interpreter lock:
+  reading on one thread and running on another measured 4-10 % slower). While its
+  job has run past patience, a helper thread reads and runs the jobs waiting
+  behind it, as the thread lane's helpers do, so a heavy request holds cheap ones
+  back no longer than on threads. The socket is the queue; the parent admits at
+  most ``threads + max_waiting`` jobs at once and answers the rest 503
+  (:class:`Overloaded`), as before;
 * **never an error for a lost child**: if the child ends (killed, out of memory),
   the jobs it had and every later one run on threads in the parent (a
   :class:`GenerationLane` of its own, from the parent's copy of the same world), and
@@ -43,14 +46,15 @@ import io
 import logging
 import os
 import pickle
+import select
 import signal
 import socket
 import struct
 import threading
 import time
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Sequence, TypeVar
 
-from mockserver.http.lane import PATIENCE_S, TRIM_AFTER_BUSY_S, GenerationLane, Overloaded, Workers
+from mockserver.http.lane import PATIENCE_S, TRIM_AFTER_BUSY_S, GenerationLane, Overloaded
 from mockserver.memory import release_free_memory
 
 __all__ = ["ProcessLane", "fork"]
@@ -278,108 +282,136 @@ def fork(shared: Sequence[object], threads: int, max_waiting: int, patience_s: f
     return ProcessLane(pid, parent_end, shared, threads, max_waiting, patience_s)
 
 
-class _ChildJob:
-    """One job in the child: unpickled, run and answered by the worker that takes it (the reader only queues
-    its bytes), so each job costs the child's reader one wake-up and nothing else."""
-
-    __slots__ = ("child", "number", "payload")
-
-    def __init__(self, child: _Child, number: int, payload: bytes) -> None:
-        self.child, self.number, self.payload = child, number, payload
-
-    def cancelled(self) -> bool:
-        return False
-
-    def run(self) -> None:
-        child = self.child
-        started = time.perf_counter()
-        try:
-            job, args = _SharedUnpickler(io.BytesIO(self.payload), child.shared).load()
-            result: tuple[bool, Any] = (True, job(*args))
-        except Exception as exc:  # the request's own error, raised where it awaits
-            result = (False, exc)
-        try:
-            answer = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as exc:
-            answer = pickle.dumps((False, RuntimeError(f"unpicklable answer: {exc!r}")))
-        child.send(self.number, answer)
-        child.worked(time.perf_counter() - started)
-
-
-class _Trim:
-    """Give freed memory back when the queue runs dry after heavy work (as the thread lane does)."""
-
-    __slots__ = ()
-
-    def cancelled(self) -> bool:
-        return False
-
-    def run(self) -> None:
-        release_free_memory()
-
-
 class _Child:
-    """The child's side: the main thread reads jobs and queues them for the workers (the thread lane's
-    :class:`Workers`: one in order, helpers past patience), a watchdog gives the helpers their permits, and each
-    worker sends its own answers."""
+    """The child's side: the first worker is the main thread, which reads the next job itself when it is done
+    with the last (no hand-over between threads per job: each one costs a switch of the interpreter lock);
+    while its job has run past patience, a helper thread reads and runs the jobs waiting behind it, as the
+    thread lane's helpers do (``lane.py``). The socket is the queue: the parent admits at most
+    ``threads + max_waiting`` jobs at once."""
 
     def __init__(self, sock: socket.socket, shared: Sequence[object], threads: int, patience_s: float) -> None:
         self.sock = sock
         self.shared = shared
         self.patience_s = patience_s
-        self.workers = Workers(threads, patience_s)
+        self.began = [0.0] * threads  # when each worker began its current job (perf_counter); 0.0: idle
+        self.ended = False
+        self._buffer = bytearray()
+        self._read_lock = threading.Lock()
         self._send_lock = threading.Lock()
+        self._permits = threading.Semaphore(0)
+        self._wake = threading.Event()
+        self._watching = False
         self._busy = 0.0  # seconds of jobs since memory was last given back
-        self._queued = threading.Event()
-        self._stopping = False
+        for index in range(1, threads):
+            threading.Thread(target=self._help, args=(index,), name=f"mockserver-generate-{index}", daemon=True).start()
         if threads > 1:
             threading.Thread(target=self._watch, name="mockserver-generate-watch", daemon=True).start()
 
     def serve(self) -> None:
-        """Until the parent closes its end (or is gone): then the jobs already queued still run."""
-        for number, payload in _frames(self.sock):
-            self.workers.put(_ChildJob(self, number, payload))
-            self._queued.set()
-        self._stopping = True
-        self._queued.set()
-        self.workers.stop()
-        self.workers.joined()
+        """Until the parent closes its end (or is gone); jobs it sent before that still run."""
+        while True:
+            with self._read_lock:
+                frame = self._read()
+            if frame is None:
+                break
+            self._run(0, *frame)
+        self.ended = True
+        self._wake.set()
+        for _ in self.began[1:]:
+            self._permits.release()
 
-    def send(self, number: int, payload: bytes) -> None:
-        with self._send_lock:
-            try:
-                self.sock.sendall(_FRAME.pack(number, len(payload)) + payload)
-            except OSError:  # the parent is gone: nobody awaits the answer
-                pass
-
-    def worked(self, seconds: float) -> None:
-        self._busy += seconds
-        if self._busy >= TRIM_AFTER_BUSY_S and not self.workers.waiting():
-            self._busy = 0.0
-            self.workers.put(_Trim())
+    def _help(self, index: int) -> None:
+        """Given a permit: take the waiting jobs while the jobs running beside it are still past patience."""
+        while True:
+            self._permits.acquire()
+            while not self.ended:
+                if not self._read_lock.acquire(blocking=False):  # the first worker is reading: it is free
+                    break
+                try:
+                    frame = self._read() if self._waiting() else None
+                finally:
+                    self._read_lock.release()
+                if frame is None:
+                    break
+                self._run(index, *frame)
+                now = time.perf_counter()
+                others = [began for at, began in enumerate(self.began) if at != index and began]
+                if not others or any(now - began < self.patience_s for began in others):
+                    break
+            if self.ended:
+                return
 
     def _watch(self) -> None:
-        """While jobs wait, look every ``patience_s`` whether a helper should take one."""
-        while not self._stopping:
-            self._queued.wait()
-            self._queued.clear()
-            while self.workers.waiting() and not self._stopping:
+        """Every ``patience_s`` while jobs run, give a helper a permit if every busy worker is past patience and
+        a job waits; asleep while the child is idle (the first worker wakes it when it starts a job then)."""
+        while not self.ended:
+            self._watching = True
+            while not self.ended:
                 time.sleep(self.patience_s)
-                self.workers.help_if_patience_ran_out(time.perf_counter())
+                now = time.perf_counter()
+                busy = [began for began in self.began if began]
+                if not busy:
+                    break
+                if len(busy) < len(self.began) and all(now - began >= self.patience_s for began in busy) \
+                        and self._waiting():
+                    self._permits.release()
+            self._watching = False
+            if any(self.began):  # a job began as this look ended: it may not have woken us (it saw us watching)
+                continue
+            self._wake.wait()
+            self._wake.clear()
 
+    def _run(self, index: int, number: int, payload: bytes) -> None:
+        self.began[index] = started = time.perf_counter()
+        if not self._watching:  # after noting the start: the watchdog looks at ``began`` before it sleeps
+            self._wake.set()
+        try:
+            job, args = _SharedUnpickler(io.BytesIO(payload), self.shared).load()
+            result: tuple[bool, Any] = (True, job(*args))
+        except Exception as exc:  # the request's own error, raised where it awaits
+            result = (False, exc)
+        finally:
+            self.began[index] = 0.0
+        try:
+            answer = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:
+            answer = pickle.dumps((False, RuntimeError(f"unpicklable answer: {exc!r}")))
+        with self._send_lock:
+            try:
+                self.sock.sendall(_FRAME.pack(number, len(answer)) + answer)
+            except OSError:  # the parent is gone: nobody awaits the answer
+                pass
+        self._busy += time.perf_counter() - started
+        if self._busy >= TRIM_AFTER_BUSY_S and not self._waiting():
+            self._busy = 0.0
+            release_free_memory()
 
-def _frames(sock: socket.socket) -> Iterator[tuple[int, bytes]]:
-    """(job number, payload) frames from a blocking socket, until it ends."""
-    reader = sock.makefile("rb")
-    while True:
-        head = reader.read(_FRAME.size)
-        if len(head) < _FRAME.size:
-            return
-        number, length = _FRAME.unpack(head)
-        payload = reader.read(length)
-        if len(payload) < length:
-            return
-        yield number, payload
+    def _waiting(self) -> bool:
+        """Whether a job's bytes have arrived that no worker has taken yet."""
+        if self._buffer:
+            return True
+        readable, _, _ = select.select([self.sock], [], [], 0)
+        return bool(readable)
+
+    def _read(self) -> tuple[int, bytes] | None:
+        """The next (job number, payload), waiting for it; None once the parent has closed its end. Under the
+        read lock."""
+        while True:
+            if len(self._buffer) >= _FRAME.size:
+                number, length = _FRAME.unpack_from(self._buffer)
+                end = _FRAME.size + length
+                if len(self._buffer) >= end:
+                    payload = bytes(self._buffer[_FRAME.size:end])
+                    del self._buffer[:end]
+                    return number, payload
+            try:
+                data = self.sock.recv(1 << 16)
+            except OSError:
+                data = b""
+            if not data:
+                self.ended = True
+                return None
+            self._buffer += data
 
 
 def _reap(pid: int) -> None:
