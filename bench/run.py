@@ -13,6 +13,7 @@ comparison (it needs Node and npm).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import platform
 import random
@@ -47,7 +48,7 @@ TARGETS = {
     "cold_distinct_p99_ms": 100, "mixed_p99_ms": 50, "workers_2_vs_1": 1.7,
     "dashboard_7d_hour_ms": 2, "dashboard_7d_hour_offweek_ms": 2, "dashboard_365d_day_ms": 5,
     "escalation_31d_minute_ms": 40, "feedback_31d_ms": 50,
-    "startup_s": 1, "rss_mb": 200,
+    "startup_s": 1, "pss_mb": 200,
 }
 
 
@@ -552,8 +553,9 @@ def _sandbox(*flags: str) -> tuple[subprocess.Popen[bytes], int, float]:
 
 
 def _measure(workload: list[dict[str, Any]], warm: list[dict[str, Any]] | None = None,
-             flags: tuple[str, ...] = (), probe: dict[str, Any] | None = None) -> tuple[dict[str, Any], float, float]:
-    """(load result, RSS MB after it, startup s) on a fresh sandbox; ``warm`` is sent first, unmeasured. With
+             flags: tuple[str, ...] = (), probe: dict[str, Any] | None = None
+             ) -> tuple[dict[str, Any], dict[str, float], float]:
+    """(load result, memory after it (``_memory_mb``), startup s) on a fresh sandbox; ``warm`` is sent first, unmeasured. With
     ``probe`` (a cached request), that request is also timed on a connection of its own during the load
     (bench/probe.py), in ``result["probe"]``."""
     process, port, startup = _sandbox(*flags)
@@ -564,17 +566,35 @@ def _measure(workload: list[dict[str, Any]], warm: list[dict[str, Any]] | None =
         result = _load(port, workload)
         if timer is not None:
             result["probe"] = timer.stop()
-        result["rss_at_end_mb"] = _rss_tree_mb(process.pid)
+        result["memory_at_end"] = _memory_mb(process.pid)
         time.sleep(SETTLE_S)  # the last requests finish and the idle lane hands freed memory back
-        return result, _rss_tree_mb(process.pid), startup
+        return result, _memory_mb(process.pid), startup
     finally:
         _stop(process)
 
 
-def _rss_tree_mb(pid: int) -> float:
+def _tree(pid: int) -> list[int]:
+    """The process and all its descendants (workers, and each one's generation process)."""
     children = Path(f"/proc/{pid}/task/{pid}/children")
-    pids = [pid, *(int(c) for c in children.read_text().split())] if children.exists() else [pid]
-    return sum(_rss_mb(p) for p in pids)
+    found = [int(c) for c in children.read_text().split()] if children.exists() else []
+    return [pid, *(p for child in found for p in _tree(child))]
+
+
+def _pss_mb(pid: int) -> float:
+    """Proportional set size: each page shared by several processes (a forked child's copy-on-write pages)
+    counted once across them, where RSS counts it in each; RSS where the kernel does not say."""
+    rollup = Path(f"/proc/{pid}/smaps_rollup")
+    if rollup.exists():
+        for line in rollup.read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    return _rss_mb(pid)
+
+
+def _memory_mb(pid: int) -> dict[str, float]:
+    """The memory of a sandbox's whole process tree: its PSS (what it costs the machine) and its RSS summed."""
+    pids = _tree(pid)
+    return {"pss": sum(_pss_mb(p) for p in pids), "rss": sum(_rss_mb(p) for p in pids), "processes": len(pids)}
 
 
 NGINX_FIXED = """
@@ -687,7 +707,14 @@ def ensure_tools(find: Callable[[str], str | None] | None = None, run: Callable[
     return True
 
 
+LAST_RUN = ROOT / "bench-results" / "last-run.json"  # every figure of the last run (git ignores the directory)
+
+
 def main() -> int:
+    if sys.argv[1:] == ["--render"]:  # docs/benchmarks.md again from the last run's figures (after editing the text)
+        report = render(json.loads(LAST_RUN.read_text(encoding="utf-8")))
+        (ROOT / "docs" / "benchmarks.md").write_text(report, encoding="utf-8")
+        return 0
     if not ensure_tools():
         return 2
     results: dict[str, Any] = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
@@ -697,8 +724,8 @@ def main() -> int:
     results["generation"] = generation()
     hot, errors = hot_workload(), error_workload()
     loads: dict[str, Any] = {}
-    rss: list[float] = []
-    rss_at_end: list[float] = []
+    memory: list[dict[str, float]] = []  # per worker, after each workload
+    memory_at_end: list[dict[str, float]] = []
     startups: list[float] = []
     ceiling = _ceiling(hot)
     if ceiling is not None:
@@ -719,18 +746,22 @@ def main() -> int:
         ("cold_repeating", cold_repeating_workload(), None, ()),
         ("mixed", mixed_workload(), hot, ()),
         ("cold_distinct_2_workers", cold_distinct_workload(), None, ("--workers", "2")),
+        ("cold_distinct_threads", cold_distinct_workload(), None, ("--generation", "thread")),
+        ("mixed_threads", mixed_workload(), hot, ("--generation", "thread")),
     ]
     for name, workload, warm, flags in plan:
-        loads[name], memory, startup = _measure(workload, warm, flags, probe=hot[0] if name in PROBED else None)
-        rss.append(memory / (2 if "--workers" in flags else 1))
-        rss_at_end.append(loads[name]["rss_at_end_mb"] / (2 if "--workers" in flags else 1))
+        loads[name], after, startup = _measure(workload, warm, flags, probe=hot[0] if name in PROBED else None)
+        workers = 2 if "--workers" in flags else 1
+        memory.append({k: v / workers for k, v in after.items()})
+        memory_at_end.append({k: v / workers for k, v in loads[name]["memory_at_end"].items()})
         startups.append(startup)
     replicated = _replicas(hot, hot)
     if replicated is not None:
         loads["hot_3_replicas"] = replicated
         loads["cold_distinct_3_replicas"] = _replicas(cold_distinct_workload(), None)
-    results["rss_mb"] = max(rss)
-    results["rss_at_end_mb"] = max(rss_at_end)
+    results["pss_mb"] = max(m["pss"] for m in memory)
+    results["rss_mb"] = max(m["rss"] for m in memory)
+    results["pss_at_end_mb"] = max(m["pss"] for m in memory_at_end)
     results["startup_s"] = statistics.median(startups)
     prism_binary = _prism()
     if prism_binary is not None:
@@ -749,6 +780,8 @@ def main() -> int:
                 _stop(prism)
             loads["sandbox_cold_feather"] = _measure(feather_cold)[0]
     results["loads"] = loads
+    LAST_RUN.parent.mkdir(exist_ok=True)
+    LAST_RUN.write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
     report = render(results)
     (ROOT / "docs" / "benchmarks.md").write_text(report, encoding="utf-8")
     print(report)
@@ -766,12 +799,15 @@ LOAD_ROWS = {
     "cold_repeating": "cold-repeating: new requests, days recurring (60-day stretch)",
     "mixed": "mixed: 80 % cached, 15 % cold, 5 % heavy (90-day hourly)",
     "cold_distinct_2_workers": "cold-distinct, --workers 2",
+    "cold_distinct_threads": "cold-distinct, --generation thread",
+    "mixed_threads": "mixed, --generation thread",
     "hot_3_replicas": "hot, nginx + 3 replicas",
     "cold_distinct_3_replicas": "cold-distinct, nginx + 3 replicas",
     "sandbox_cold_feather": "cold-distinct, Feather only (sandbox)",
     "prism_cold": f"cold-distinct, Feather only (Prism {PRISM_VERSION})",
 }
-PROBED = ("cold_distinct", "mixed")  # loads during which a cached request is also timed on its own connection
+# Loads during which a cached request is also timed on its own connection.
+PROBED = ("cold_distinct", "mixed", "cold_distinct_threads", "mixed_threads")
 ROW_TARGETS = {"hot": ("hot_vs_bare", None), "errors": ("errors_vs_bare", None),
                "cold_distinct": ("cold_distinct_vs_bare", "cold_distinct_p99_ms"), "mixed": (None, "mixed_p99_ms")}
 
@@ -819,6 +855,11 @@ def render(results: dict[str, Any]) -> str:
         scale = loads["cold_distinct_2_workers"]["rps"] / loads["cold_distinct"]["rps"]
         lines += ["", f"`--workers 2` / one worker on cold-distinct: **{scale:.2f}x** "
                       f"({_verdict('workers_2_vs_1', scale, True)})."]
+    if "cold_distinct_threads" in loads:
+        lines += [f"Generation in a child process (the default) / on threads (`--generation thread`): cold-distinct "
+                  f"**{loads['cold_distinct']['rps'] / loads['cold_distinct_threads']['rps']:.2f}x**, mixed "
+                  f"**{loads['mixed']['rps'] / loads['mixed_threads']['rps']:.2f}x** (p99 "
+                  f"{loads['mixed']['p99_ms']:,.0f} against {loads['mixed_threads']['p99_ms']:,.0f} ms)."]
     if "hot_3_replicas" in loads:
         lines += [f"Three replicas behind nginx / one sandbox: hot {loads['hot_3_replicas']['rps'] / loads['hot']['rps']:.2f}x, "
                   f"cold-distinct {loads['cold_distinct_3_replicas']['rps'] / loads['cold_distinct']['rps']:.2f}x "
@@ -869,9 +910,12 @@ def render(results: dict[str, Any]) -> str:
               "- Startup to first answered analytics request, full contracts (median over the fresh sandboxes): "
               f"{results['startup_s']:.2f} s "
               f"({_verdict('startup_s', results['startup_s'], False)}).",
-              f"- RSS after each workload, largest (per worker), {SETTLE_S:g} s after the load ended: "
-              f"{results['rss_mb']:.0f} MB ({_verdict('rss_mb', results['rss_mb'], False)}); as the load ended "
-              f"(requests still finishing, freed memory not yet handed back): {results['rss_at_end_mb']:.0f} MB.",
+              f"- Memory after each workload, largest (per worker, its generation process included), {SETTLE_S:g} s "
+              f"after the load ended: PSS {results['pss_mb']:.0f} MB "
+              f"({_verdict('pss_mb', results['pss_mb'], False)}); as the load ended (requests still finishing, "
+              f"freed memory not yet handed back): {results['pss_at_end_mb']:.0f} MB. PSS counts each page the "
+              "two processes share since the fork once; their RSS summed counts it in both: "
+              f"{results['rss_mb']:.0f} MB.",
               "",
               "## What limits it",
               "",
@@ -933,20 +977,23 @@ def _cold_limit(results: dict[str, Any]) -> list[str]:
     kept, first = floor["kept"]["rps"], floor["first"]["rps"]
     target = TARGETS["cold_distinct_vs_bare"] * bare
     lines = [
-        "- **Cold requests**: every request the reply cache has not seen is validated and generated on a worker "
-        "thread (`http/lane.py`). One worker takes the jobs one after another: the work is Python and numpy under "
-        "one interpreter lock, and two threads running together were slower than one after the other (each numpy "
+        "- **Cold requests**: every request the reply cache has not seen is validated and generated off the event "
+        "loop, by default in a child process the server forks at startup (`http/process_lane.py`; "
+        "`--generation thread` runs the same workers on threads in the server itself: the thread rows above). "
+        "One worker thread takes the jobs one after another: the work is Python and numpy under one "
+        "interpreter lock, and two threads running together were slower than one after the other (each numpy "
         "call hands the lock over and back; with wrk on 2026-12-07, cold-distinct went from 252 to 349 req/s and "
-        "its p99 from 343 to 261 ms); it takes its next job from a queue without a round trip through the event "
-        "loop (kept-run escalation rates 1,911 -> 2,050 req/s); a helper thread takes the waiting jobs only while "
-        "the running one has run past 20 ms, so a heavy request holds cheap ones back by about that long. So one "
-        "process does one core of work; `--workers` and replicas add cores. Answering on the event loop itself "
-        "would be faster again (3,600 req/s for those escalation rates; 455 for cold-distinct) but then every "
-        "cached reply waits behind generation (the probe's p50 went from 0.4 to 94 ms): rejected. What the "
-        "thread costs is the interpreter lock going back and forth: for those escalation rates, the loop thread "
-        "switched context about 5 times a request and the worker 3.4 times (from /proc), and a request took "
-        "0.52 ms of CPU in all (0.18 on the loop, 0.34 on the worker) against 0.27 ms answered on the loop; a "
-        "generation process instead of a thread (no shared lock) is the way to win that back, not tried. Every leaf's "
+        "its p99 from 343 to 261 ms); it takes its next job from a queue without a round trip through an event "
+        "loop; a helper thread takes the waiting jobs only while the running one has run past 20 ms, so a heavy "
+        "request holds cheap ones back by about that long. On threads in the server, the loop and the worker "
+        "still took turns on that lock: for kept-run escalation rates the loop thread switched context about 5 "
+        "times a request and the worker 3.4 times (from /proc), and a request took 0.52 ms of CPU in all against "
+        "0.27 ms answered on the loop; answering on the loop itself was faster (455 req/s cold-distinct) but "
+        "made every cached reply wait behind generation (the probe's p50 went from 0.4 to 94 ms): rejected. The "
+        "child process gives the loop and the generation a lock each: the ratio row above (\"Generation in a "
+        "child process / on threads\") is that gain, and the probe shows cached replies answered faster too. "
+        "Each job crosses a socket pickled (the dispatcher and its operations travel as numbers: the child "
+        "forked with them), about 10 us a request. Every leaf's "
         "day and hour draws are kept in week-long runs (Monday to Sunday) across requests (docs/world.md, Kept "
         "cells), compactly (hour counts in one or two bytes, one latency factor per leaf and day), and each day's "
         "feedback row minutes (two bytes a row): the 32 MiB memo holds about four years of every family's runs, "
