@@ -712,7 +712,11 @@ LAST_RUN = ROOT / "bench-results" / "last-run.json"  # every figure of the last 
 
 def main() -> int:
     if sys.argv[1:] == ["--render"]:  # docs/benchmarks.md again from the last run's figures (after editing the text)
-        report = render(json.loads(LAST_RUN.read_text(encoding="utf-8")))
+        results = json.loads(LAST_RUN.read_text(encoding="utf-8"))
+        for run in results["loads"].values():  # JSON made the status codes strings
+            if run and "statuses" in run:
+                run["statuses"] = {int(code): count for code, count in run["statuses"].items()}
+        report = render(results)
         (ROOT / "docs" / "benchmarks.md").write_text(report, encoding="utf-8")
         return 0
     if not ensure_tools():
@@ -959,13 +963,18 @@ def render(results: dict[str, Any]) -> str:
               "groups, where per-call overhead is the cost), a fifth in cutting the hour series and a fifth in its "
               "latency timeseries. Against its own slowest panel every dashboard is within 2x: the panels share "
               "the runs.",
-              "- **Memory**: a fresh sandbox is about 80 MB (contracts, libraries; since 2026-12-07 an operation's "
-              "request validator is built at its first request, which took startup from 0.95 s to about 0.65 s and "
-              "a fresh sandbox from 95 MB to 80); then its response cache (32 MiB "
-              "of bodies, each copied out of orjson's twice-as-large buffer when kept), the world memo (32 MiB) and "
-              "the brief memo of windows' own figures (8 MiB) "
-              "fill. Freed memory goes back to the system when the generation lane falls idle, which is why RSS is "
-              "read a second after the load ends; as the load ends it is higher (the second figure).",
+              "- **Memory**: a fresh sandbox's serving process is about 80 MB (contracts, libraries; an operation's "
+              "request validator is built at its first request, which took startup from 0.95 s to about 0.65 s); "
+              "its generation process is forked from it once startup is done, so the two share those pages "
+              "copy-on-write (`gc.freeze()` before the fork keeps the collector from writing to them): about 95 MB "
+              "PSS for the two, 150 MB if each one's RSS is counted whole. Then the serving process's response "
+              "cache (32 MiB of bodies, each copied out of orjson's twice-as-large buffer when kept) and, in the "
+              "generation process, the world memo (32 MiB), the brief memo of windows' own figures (8 MiB) and "
+              "the validators fill. The generation process keeps no response cache (it would double the "
+              "replies): a request equal in meaning to a cached one but not in bytes (parameters in another "
+              "order) is generated again there, to the same bytes. Freed memory goes back to the system when the "
+              "generation lane falls idle, which is why memory is read a second after the load ends; as the load "
+              "ends it is higher (the second figure).",
               ""]
     return "\n".join(lines)
 
@@ -991,7 +1000,8 @@ def _cold_limit(results: dict[str, Any]) -> list[str]:
         "0.27 ms answered on the loop; answering on the loop itself was faster (455 req/s cold-distinct) but "
         "made every cached reply wait behind generation (the probe's p50 went from 0.4 to 94 ms): rejected. The "
         "child process gives the loop and the generation a lock each: the ratio row above (\"Generation in a "
-        "child process / on threads\") is that gain, and the probe shows cached replies answered faster too. "
+        "child process / on threads\") is that gain, and cached replies during that load are answered at "
+        "least as fast (the probe table). "
         "Each job crosses a socket pickled (the dispatcher and its operations travel as numbers: the child "
         "forked with them), about 10 us a request. Every leaf's "
         "day and hour draws are kept in week-long runs (Monday to Sunday) across requests (docs/world.md, Kept "
