@@ -40,7 +40,7 @@ from typing import Any, Callable, TypeVar
 
 from mockserver.memory import release_free_memory
 
-__all__ = ["GenerationLane", "Overloaded", "PATIENCE_S"]
+__all__ = ["GenerationLane", "Overloaded", "PATIENCE_S", "helper_due", "still_helping"]
 
 T = TypeVar("T")
 
@@ -49,6 +49,20 @@ PATIENCE_S = 0.02  # a waiting job gets a helper thread once every running job h
 
 # A job in the queue: the loop to answer on, the future to answer, the job and its arguments.
 _Item = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[..., Any], tuple[Any, ...]]
+
+
+def helper_due(began: list[float], now: float, patience: float) -> bool:
+    """Whether a helper should take a waiting job: one is idle, and every busy worker (``began``: when each began
+    its job, 0.0 when idle) has been on its job for ``patience``."""
+    busy = [at for at in began if at]
+    return bool(busy) and len(busy) < len(began) and all(now - at >= patience for at in busy)
+
+
+def still_helping(began: list[float], index: int, now: float, patience: float) -> bool:
+    """Whether helper ``index`` should take another waiting job: the jobs it helps with are still running past
+    ``patience`` (they are heavy)."""
+    others = [at for position, at in enumerate(began) if position != index and at]
+    return bool(others) and all(now - at >= patience for at in others)
 
 
 class Overloaded(Exception):
@@ -139,8 +153,7 @@ class _Workers:
 
     def help_if_patience_ran_out(self, now: float) -> None:
         """Give one helper a permit when one is idle and every busy worker has been on its job for ``patience``."""
-        busy = [began for began in self.began if began]
-        if len(busy) < len(self.began) and busy and all(now - began >= self.patience for began in busy):
+        if helper_due(self.began, now, self.patience):
             self.permits.release()
 
     def stop(self) -> None:
@@ -175,9 +188,7 @@ class _Workers:
                     self.jobs.put(None)
                     return
                 self._run(index, item)
-                now = time.perf_counter()
-                others = [began for at, began in enumerate(self.began) if at != index and began]
-                if not others or any(now - began < self.patience for began in others):
+                if not still_helping(self.began, index, time.perf_counter(), self.patience):
                     break
             if self.stopping:
                 return

@@ -54,7 +54,7 @@ import threading
 import time
 from typing import Any, Callable, Sequence, TypeVar
 
-from mockserver.http.lane import PATIENCE_S, TRIM_AFTER_BUSY_S, GenerationLane, Overloaded
+from mockserver.http.lane import PATIENCE_S, TRIM_AFTER_BUSY_S, GenerationLane, Overloaded, helper_due, still_helping
 from mockserver.memory import release_free_memory
 
 __all__ = ["ProcessLane", "fork"]
@@ -334,9 +334,7 @@ class _Child:
                 if frame is None:
                     break
                 self._run(index, *frame)
-                now = time.perf_counter()
-                others = [began for at, began in enumerate(self.began) if at != index and began]
-                if not others or any(now - began < self.patience_s for began in others):
+                if not still_helping(self.began, index, time.perf_counter(), self.patience_s):
                     break
             if self.ended:
                 return
@@ -348,12 +346,9 @@ class _Child:
             self._watching = True
             while not self.ended:
                 time.sleep(self.patience_s)
-                now = time.perf_counter()
-                busy = [began for began in self.began if began]
-                if not busy:
+                if not any(self.began):
                     break
-                if len(busy) < len(self.began) and all(now - began >= self.patience_s for began in busy) \
-                        and self._waiting():
+                if helper_due(self.began, time.perf_counter(), self.patience_s) and self._waiting():
                     self._permits.release()
             self._watching = False
             if any(self.began):  # a job began as this look ended: it may not have woken us (it saw us watching)
