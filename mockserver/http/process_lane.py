@@ -83,6 +83,7 @@ class ProcessLane:
         self._link: _ParentLink | None = None
         self._connecting: asyncio.Future[None] | None = None
         self._threads = GenerationLane(threads, max_waiting, patience_s)  # once the child is gone
+        self._busy = 0.0  # seconds of jobs since this process last handed freed memory back
         self.lost = False
 
     async def run(self, job: Callable[..., T], *args: Any) -> T:
@@ -91,6 +92,7 @@ class ProcessLane:
         if self.lost:
             return await self._threads.run(job, *args)
         self.admitted += 1
+        started = time.perf_counter()
         try:
             link = await self._connected()
             if link is None:  # the child went away meanwhile
@@ -111,6 +113,12 @@ class ProcessLane:
                 self._pending.pop(number, None)  # a request that went away: its answer is dropped when it comes
         finally:
             self.admitted -= 1
+            self._busy += time.perf_counter() - started
+            if self.admitted == 0 and self._busy >= TRIM_AFTER_BUSY_S:
+                # The answers of heavy requests came through this process too (megabytes each, unpickled and
+                # sent): hand the freed memory back, off the loop (malloc_trim takes a while).
+                self._busy = 0.0
+                threading.Thread(target=release_free_memory, name="mockserver-trim", daemon=True).start()
 
     def close(self) -> None:
         """At lifespan shutdown: the child finishes what it has and exits when it sees the socket end."""
@@ -377,7 +385,9 @@ class _Child:
             except OSError:  # the parent is gone: nobody awaits the answer
                 pass
         self._busy += time.perf_counter() - started
-        if self._busy >= TRIM_AFTER_BUSY_S and not self._waiting():
+        # Once every worker is idle and nothing waits (a helper finishing beside a heavy job would trim too early:
+        # the heavy job's arrays are freed after it), as the thread lane does when it falls idle.
+        if self._busy >= TRIM_AFTER_BUSY_S and not any(self.began) and not self._waiting():
             self._busy = 0.0
             release_free_memory()
 
